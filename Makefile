@@ -1,0 +1,64 @@
+# The two commands: `make demo` and `make test`. Both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian packages: gettext compiles the translations; chromium drives the page tests.
+RUNTIME_DEBS := gettext
+TEST_DEBS := chromium fonts-noto-cjk
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: demo test install install-dev lint format test-sqlite test-postgres bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
+	./scripts/debian-packages.sh $(RUNTIME_DEBS)
+	$(BIN)/pip install -q -c requirements.lock -e .
+	cd src/yiyun && ../../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	./scripts/debian-packages.sh $(TEST_DEBS)
+	$(BIN)/pip install -q -c requirements.lock -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/yiyun demo
+
+lint: install-dev
+	$(BIN)/ruff check src bench
+	$(BIN)/ruff format --check src bench
+
+format: install-dev
+	$(BIN)/ruff format src bench
+	$(BIN)/ruff check --fix src bench
+
+test-sqlite: install-dev
+	@echo "== pytest on SQLite =="
+	env -u DATABASE_URL $(BIN)/pytest -q -n 2 --dist loadfile
+
+test-postgres: install-dev
+	@if $(BIN)/python scripts/pg_reachable.py "$(PG_TEST_URL)"; then \
+	  echo "== pytest on PostgreSQL ($(PG_TEST_URL)) =="; \
+	  DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -q -n 2 --dist loadfile; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "PostgreSQL at $(PG_TEST_URL) is not reachable, and CI requires the PostgreSQL run." >&2; exit 1; \
+	else \
+	  echo "SKIPPED the PostgreSQL run: nothing answers at $(PG_TEST_URL) (set PG_TEST_URL)."; \
+	fi
+
+test: lint test-sqlite test-postgres
+
+bench: install-dev
+	$(BIN)/python bench/calendar.py
+	$(BIN)/python bench/obligations.py
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,75 @@
+"""Shared pytest fixtures: a small world of organisations and users of every role.
+
+`world` has a provider serving two customers (A and B) and a second provider serving
+nobody, so tenant-isolation tests can always ask "what does somebody else see?".
+"""
+
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+
+from yiyun.tenancy.choices import OrganisationKind, Role, SiteKind
+from yiyun.tenancy.services import (
+    organisation_ensure,
+    person_create,
+    site_ensure,
+    user_create,
+)
+
+PASSWORD = "correct-horse-battery-9"
+
+
+def make_user(organisation, role, username, *, site=None, email=""):
+    person = person_create(
+        organisation=organisation,
+        name=username,
+        role=role,
+        site=site,
+        email=email or f"{username}@example.invalid",
+    )
+    return user_create(username=username, password=PASSWORD, person=person)
+
+
+@pytest.fixture
+def world(db):
+    provider = organisation_ensure(name="联通阿克苏", kind=OrganisationKind.PROVIDER)
+    other_provider = organisation_ensure(name="电信阿克苏", kind=OrganisationKind.PROVIDER)
+    customer_a = organisation_ensure(name="柯坪县人民医院", kind=OrganisationKind.CUSTOMER)
+    customer_b = organisation_ensure(name="乌什县人民医院", kind=OrganisationKind.CUSTOMER)
+    customer_a.served_by.add(provider)
+    customer_b.served_by.add(provider)
+    site_a = site_ensure(organisation=customer_a, name="柯坪县人民医院", kind=SiteKind.HOSPITAL)
+    site_a2 = site_ensure(
+        organisation=customer_a, name="盖孜力克镇卫生院", kind=SiteKind.HEALTH_CENTRE
+    )
+    site_b = site_ensure(organisation=customer_b, name="乌什县人民医院", kind=SiteKind.HOSPITAL)
+    return SimpleNamespace(
+        provider=provider,
+        other_provider=other_provider,
+        customer_a=customer_a,
+        customer_b=customer_b,
+        site_a=site_a,
+        site_a2=site_a2,
+        site_b=site_b,
+        provider_admin=make_user(provider, Role.PROVIDER_ADMIN, "p-admin"),
+        engineer=make_user(provider, Role.PROVIDER_ENGINEER, "p-eng"),
+        other_provider_admin=make_user(other_provider, Role.PROVIDER_ADMIN, "o-admin"),
+        admin_a=make_user(customer_a, Role.CUSTOMER_ADMIN, "a-admin", site=site_a),
+        member_a=make_user(customer_a, Role.CUSTOMER_MEMBER, "a-member", site=site_a2),
+        auditor_a=make_user(customer_a, Role.AUDITOR, "a-auditor"),
+        admin_b=make_user(customer_b, Role.CUSTOMER_ADMIN, "b-admin", site=site_b),
+        member_b=make_user(customer_b, Role.CUSTOMER_MEMBER, "b-member"),
+    )
+
+
+@pytest.fixture
+def login():
+    """login(user) -> a Django test Client signed in as that user."""
+
+    def _login(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return _login
