@@ -20,7 +20,14 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class YiyunAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        # "<app>_<function>", e.g. "tenancy_person_get": stable and readable.
+        app = operation.view_func.__module__.split(".")[1]
+        return f"{app}_{operation.view_func.__name__}"
+
+
+api = YiyunAPI(
     title="医云 yiyun API",
     version="1",
     auth=[TokenAuth(), django_auth],

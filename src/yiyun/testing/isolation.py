@@ -1,0 +1,49 @@
+"""Tenant-isolation cases: every page and every API operation names one.
+
+Each app lists its cases in `<app>/tests/isolation.py` as `CASES = [...]`. The test in
+`portal/tests/test_tenant_isolation.py` enumerates the URL patterns and the OpenAPI
+operations and fails for any that has no case, so a new endpoint cannot ship unchecked.
+
+A case's callables receive the `world` fixture (see testing/fixtures.py) and create
+what they need: an object belonging to **customer A**. The test then checks that
+customer B's admin gets 404 for it, customer A's admin can reach it, and (for writes)
+customer A's read-only auditor gets 403.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+World = SimpleNamespace
+
+
+@dataclass(frozen=True)
+class Page:
+    """A portal page, by URL name ("contracts:detail")."""
+
+    url_name: str
+    # kwargs for reverse() naming an object of customer A; None for a page without one.
+    kwargs: Callable[[World], dict] | None = None
+    # A state-changing page (POST): the auditor must be refused.
+    write: bool = False
+    # POST without being a write in the data sense (logout, language switch).
+    post: bool = False
+    data: Callable[[World], dict] = field(default=lambda world: {})
+    # Pages anyone may open without signing in (login, public announcements…).
+    public: bool = False
+    # The object belongs to customer A's admin personally (an inbox message, a token):
+    # nobody else, not even the serving provider, may reach it.
+    personal: bool = False
+
+
+@dataclass(frozen=True)
+class Operation:
+    """An API operation, by OpenAPI operationId."""
+
+    operation_id: str
+    # Path parameters naming an object of customer A; None for collection operations.
+    params: Callable[[World], dict] | None = None
+    write: bool = False
+    body: Callable[[World], dict] = field(default=lambda world: {})
+    # For collections: text that appears for customer A's admin and must not for B's.
+    marker: Callable[[World], str] | None = None
