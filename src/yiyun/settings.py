@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # serves its Swagger UI from its own static files, not a CDN
     "django_htmx",
     "axes",
     "yiyun.core",
@@ -132,9 +133,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Served from the apps' and packages' static folders: nothing to collect on install.
 WHITENOISE_USE_FINDERS = True
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

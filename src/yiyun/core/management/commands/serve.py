@@ -2,12 +2,14 @@ import os
 import shutil
 import sys
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = "Run the production web server (gunicorn; static files served by whitenoise)."
+    help = (
+        "Run the production web server (gunicorn). Static files are served by whitenoise "
+        "straight from the installed packages, so no collectstatic step is needed."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("YIYUN_HOST", "127.0.0.1"))
@@ -17,7 +19,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, workers, **options):
-        call_command("collectstatic", interactive=False, verbosity=0)
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which(
             "gunicorn"
         )

@@ -1,0 +1,48 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from yiyun.core.audit import audit_verify
+from yiyun.tenancy.choices import Role
+from yiyun.tenancy.models import Organisation, Person, Site
+
+
+# The command migrates first, which SQLite cannot do inside a test transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_demo_loads_the_seed_parties_sites_and_one_login_per_role( settings, tmp_path, capsys):
+    settings.VAR_DIR = tmp_path
+    call_command("demo", no_serve=True)
+    out = capsys.readouterr().out
+    password = (tmp_path / "demo_password").read_text().strip()
+    assert password in out and "http://127.0.0.1:8000/" in out
+
+    hospital = Organisation.objects.get(name="柯坪县人民医院")
+    provider = Organisation.objects.get(name="中国联合网络通信有限公司阿克苏地区分公司")
+    assert provider in hospital.served_by.all()
+    assert set(Site.objects.filter(organisation=hospital).values_list("township", flat=True)) == {
+        "",
+        "盖孜力克镇",
+        "阿恰勒镇",
+        "玉尔其乡",
+        "启浪乡",
+    }
+    roles = set(Person.objects.filter(user__isnull=False).values_list("role", flat=True))
+    assert roles == set(Role.values)
+    for username in ["provider-admin", "engineer", "hospital-it", "township", "auditor"]:
+        assert username in out
+        assert get_user_model().objects.get(username=username).check_password(password)
+
+
+def test_demo_twice_keeps_everything(settings, tmp_path, capsys):
+    settings.VAR_DIR = tmp_path
+    call_command("demo", no_serve=True)
+    counts = (Organisation.objects.count(), Site.objects.count(), Person.objects.count())
+    hospital_it = Person.objects.get(user__username="hospital-it")
+    hospital_it.phone = "0997-1234567"  # a change made while using the demo
+    hospital_it.save()
+    call_command("demo", no_serve=True)
+    assert (Organisation.objects.count(), Site.objects.count(), Person.objects.count()) == counts
+    assert Person.objects.get(user__username="hospital-it").phone == "0997-1234567"
+    assert audit_verify().ok
