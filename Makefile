@@ -3,9 +3,11 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Debian packages: gettext compiles the translations; chromium drives the page tests.
-RUNTIME_DEBS := gettext
-TEST_DEBS := chromium fonts-noto-cjk
+# Debian packages: gettext compiles the translations; restic runs the backups;
+# WeasyPrint needs pango and fonts-noto-cjk for Chinese PDFs; chromium drives the page
+# tests; pdftotext (poppler-utils) reads PDFs back in tests.
+RUNTIME_DEBS := gettext restic fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+TEST_DEBS := chromium fonts-noto-cjk poppler-utils
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 .PHONY: demo test install install-dev lint format test-sqlite test-postgres bench clean
@@ -17,7 +19,7 @@ $(BIN)/python:
 $(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
 	./scripts/debian-packages.sh $(RUNTIME_DEBS)
 	$(BIN)/pip install -q -c requirements.lock -e .
-	cd src/yiyun && ../../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
+	$(BIN)/yiyun compilemessages --ignore=.venv --ignore=var -v 0
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
