@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from yiyun.api import api
 from yiyun.core.apps_registry import app_module, yiyun_apps
+from yiyun.core.metrics import metrics_view
 from yiyun.core.views import healthz
 
 
@@ -17,6 +18,7 @@ def _app_urls():
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     *_app_urls(),
