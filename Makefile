@@ -1,5 +1,8 @@
 # The two commands: `make demo` and `make test`. Both install what they need.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
+# pip warns about every optional local index folder this machine lacks; hide only that.
+QUIET_PIP := 2>&1 | { grep -v '^WARNING: Location' || true; }
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,17 +17,17 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --upgrade pip $(QUIET_PIP)
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
 	./scripts/debian-packages.sh $(RUNTIME_DEBS)
-	$(BIN)/pip install -q -c requirements.lock -e .
+	$(BIN)/pip install -q -c requirements.lock -e . $(QUIET_PIP)
 	$(BIN)/yiyun compilemessages --ignore=.venv --ignore=var -v 0
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
 	./scripts/debian-packages.sh $(TEST_DEBS)
-	$(BIN)/pip install -q -c requirements.lock -e ".[dev]"
+	$(BIN)/pip install -q -c requirements.lock -e ".[dev]" $(QUIET_PIP)
 	touch $@
 
 install: $(VENV)/.installed

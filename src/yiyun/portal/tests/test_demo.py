@@ -6,12 +6,11 @@ from yiyun.core.audit import audit_verify
 from yiyun.tenancy.choices import Role
 from yiyun.tenancy.models import Organisation, Person, Site
 
-
 # The command migrates first, which SQLite cannot do inside a test transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_demo_loads_the_seed_parties_sites_and_one_login_per_role( settings, tmp_path, capsys):
+def test_demo_loads_the_seed_parties_sites_and_one_login_per_role(settings, tmp_path, capsys):
     settings.VAR_DIR = tmp_path
     call_command("demo", no_serve=True)
     out = capsys.readouterr().out
