@@ -74,8 +74,10 @@ def test_clause_2_5_password_change_is_audited(world, login):
     assert response.status_code == 302
     entry = AuditEntry.objects.get(action="auth.password_changed")
     assert entry.actor == "a-member"
-    assert get_user_model().objects.get(username="a-member").check_password(
-        "another-long-passphrase-7"
+    assert (
+        get_user_model()
+        .objects.get(username="a-member")
+        .check_password("another-long-passphrase-7")
     )
 
 
