@@ -1,4 +1,4 @@
-"""Demo data: the seed contract's parties and sites, and one login per role."""
+"""Demo data: the seed contract (with its parties and sites), and one login per role."""
 
 import secrets
 from pathlib import Path
@@ -8,9 +8,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from yiyun.tenancy.choices import OrganisationKind
+from yiyun.contracts.services import contract_load_file
 from yiyun.tenancy.models import Organisation, Person, Site
-from yiyun.tenancy.services import organisation_ensure, person_create, site_ensure, user_create
+from yiyun.tenancy.services import person_create, user_create
 
 SEED_CONTRACT = Path(__file__).resolve().parents[1] / "contracts" / "data" / "keping-2024.yaml"
 DEMO_PEOPLE = Path(__file__).resolve().parent / "data" / "demo_people.yaml"
@@ -26,19 +26,11 @@ def demo_password() -> str:
     return path.read_text().strip()
 
 
-@transaction.atomic
-def load_parties(path: Path = SEED_CONTRACT) -> tuple[Organisation, Organisation]:
-    """The contract's customer and provider with the customer's sites; existing rows are kept."""
-    parties = yaml.safe_load(path.read_text(encoding="utf-8"))["parties"]
-    provider_data = dict(parties["provider"])
-    provider = organisation_ensure(kind=OrganisationKind.PROVIDER, by="demo", **provider_data)
-    customer_data = dict(parties["customer"])
-    sites = customer_data.pop("sites", [])
-    customer = organisation_ensure(kind=OrganisationKind.CUSTOMER, by="demo", **customer_data)
-    customer.served_by.add(provider)
-    for site in sites:
-        site_ensure(organisation=customer, by="demo", **site)
-    return customer, provider
+def load_seed_contract(path: Path = SEED_CONTRACT):
+    """The seed contract through the contract loader: its parties and sites, the contract
+    itself and its standing obligations (11.1). Loading it again changes nothing."""
+    contract, _created = contract_load_file(path=path, by="demo")
+    return contract
 
 
 @transaction.atomic

@@ -27,4 +27,5 @@ urlpatterns = [
     path("people/", views.people_list, name="people"),
     path("tokens/", views.token_list, name="tokens"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("audit/", views.audit_log, name="audit"),
 ]

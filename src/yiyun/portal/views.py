@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yiyun.core.apps_registry import dashboard_panels
+from yiyun.core.models import AuditEntry
 from yiyun.portal.forms import TokenForm
 from yiyun.tenancy.models import ApiToken, Person, Site
 from yiyun.tenancy.selectors import person_of, scoped, visible_organisations
@@ -106,3 +107,13 @@ def set_language(request):
         settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
     )
     return response
+
+
+@login_required
+def audit_log(request):
+    """The audit trail of the organisations the user may see (auditors read it here)."""
+    entries = scoped(AuditEntry.objects.all(), request.user, via="organisation_id")
+    action = request.GET.get("action", "").strip()
+    if action:
+        entries = entries.filter(action__startswith=action)
+    return render(request, "portal/audit_log.html", {"entries": entries[:500], "action": action})

@@ -17,3 +17,4 @@ CASES.append(
         personal=True,
     )
 )
+CASES.append(Page("portal:audit"))

@@ -52,3 +52,16 @@ def test_healthz(db):
     response = Client().get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_audit_log_shows_only_the_users_organisations(world, login):
+    from yiyun.core.audit import audit_record
+
+    audit_record(actor=None, action="test.for_a", organisation=world.customer_a)
+    audit_record(actor=None, action="test.for_b", organisation=world.customer_b)
+    page = login(world.auditor_a).get(reverse("portal:audit")).content.decode()
+    assert "test.for_a" in page and "test.for_b" not in page
+    provider_page = login(world.provider_admin).get(reverse("portal:audit")).content.decode()
+    assert "test.for_a" in provider_page and "test.for_b" in provider_page
+    filtered = login(world.auditor_a).get(reverse("portal:audit"), {"action": "person."})
+    assert "test.for_a" not in filtered.content.decode()

@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from yiyun.portal.demo import demo_password, load_demo_people, load_parties
+from yiyun.portal.demo import demo_password, load_demo_people, load_seed_contract
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, no_serve, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        load_parties()
+        load_seed_contract()
         password = demo_password()
         logins = load_demo_people(password)
         url = f"http://{host}:{port}/"
