@@ -6,7 +6,9 @@ An app may define, in its own modules:
 and on its AppConfig:
 - `menu`: [(url name, label, order)] for the main menu;
 - `dashboard_panels`: ["dotted.path.to.callable"], each `f(request) -> str` (safe HTML);
-- `periodic_jobs`: [("dotted.path.to.callable", seconds)], run by `yiyun worker`.
+- `periodic_jobs`: [("dotted.path.to.callable", seconds)], run by `yiyun worker`;
+- `calendar_changed_hooks`: ["dotted.path.to.callable"], each `f(*, years)` called with the
+  frozenset of years whose holiday schedule was just imported or corrected.
 """
 
 import importlib
@@ -45,3 +47,16 @@ def dashboard_panels():
 
 def periodic_jobs() -> list[tuple[str, int]]:
     return [job for config in yiyun_apps() for job in getattr(config, "periodic_jobs", [])]
+
+
+def calendar_changed_hooks():
+    """The callables every app lists to run when a year's holiday schedule changes.
+
+    Each is called as `hook(years=frozenset({2027}))` inside the transaction that imported
+    or corrected those years, e.g. to recompute the open obligations that depend on them.
+    """
+    return [
+        import_string(path)
+        for config in yiyun_apps()
+        for path in getattr(config, "calendar_changed_hooks", [])
+    ]

@@ -1,5 +1,11 @@
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from yiyun.core.choices import CalendarDayKind, CalendarOrigin
+
+__all__ = ["AuditEntry", "CalendarDay", "CalendarYear"]
 
 
 class AuditEntry(models.Model):
@@ -41,3 +47,89 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("audit entries are append-only")
+
+
+class CalendarYear(models.Model):
+    """One year's holiday schedule (节假日安排) as the State Council published it.
+
+    A year without a row is computed on weekends alone, and every deadline that depends on
+    it is flagged unconfirmed. A row that is not `official` (an administrator's provisional
+    entry, before the notice is out) is used, but still flagged. `revision` changes on
+    every import or correction, so caches and recomputations can tell versions apart.
+    Written only through `yiyun.core.services` (audited, hooks run).
+    """
+
+    year = models.PositiveSmallIntegerField(verbose_name=_("年份"), unique=True)
+    source = models.TextField(
+        verbose_name=_("来源"),
+        help_text=_("通知的标题、文号和发布日期，例如“国务院办公厅关于2027年部分节假日安排的通知”"),
+    )
+    official = models.BooleanField(
+        verbose_name=_("官方安排"),
+        default=True,
+        help_text=_("国务院已发布的正式安排；未勾选时计算结果仍标记为待确认"),
+    )
+    origin = models.CharField(
+        verbose_name=_("录入方式"),
+        max_length=20,
+        choices=CalendarOrigin.choices,
+        default=CalendarOrigin.ADMIN,
+    )
+    imported_at = models.DateTimeField(verbose_name=_("导入时间"))
+    imported_by = models.CharField(verbose_name=_("导入人"), max_length=150, blank=True)
+    revision = models.UUIDField(verbose_name=_("版本"), default=uuid.uuid4)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("节假日安排")
+        verbose_name_plural = _("节假日安排")
+        constraints = [
+            models.CheckConstraint(
+                # The range yiyun.core.workcalendar.CalendarIndex covers.
+                condition=models.Q(year__gte=2000, year__lte=2199),
+                name="core_calendaryear_year_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A date the schedule changes: a holiday (放假) or a make-up working day (调休上班).
+
+    Every other date follows the week: Monday to Friday working, weekends off.
+    """
+
+    calendar_year = models.ForeignKey(
+        "core.CalendarYear",
+        verbose_name=_("年份"),
+        on_delete=models.CASCADE,
+        related_name="days",
+    )
+    date = models.DateField(verbose_name=_("日期"), unique=True)
+    kind = models.CharField(
+        verbose_name=_("类型"),
+        max_length=20,
+        choices=CalendarDayKind.choices,
+    )
+    name = models.CharField(
+        verbose_name=_("节日"),
+        max_length=100,
+        blank=True,
+        help_text=_("放假所属的节日；调休上班日可写其所补的节日"),
+    )
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("安排日期")
+        verbose_name_plural = _("安排日期")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["holiday", "makeup_workday"]),
+                name="core_calendarday_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}".strip()

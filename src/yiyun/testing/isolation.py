@@ -45,5 +45,7 @@ class Operation:
     params: Callable[[World], dict] | None = None
     write: bool = False
     body: Callable[[World], dict] = field(default=lambda world: {})
+    # Query-string parameters the operation needs to answer at all.
+    query: Callable[[World], dict] | None = None
     # For collections: text that appears for customer A's admin and must not for B's.
     marker: Callable[[World], str] | None = None

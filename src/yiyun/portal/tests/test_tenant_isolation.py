@@ -5,6 +5,7 @@ operations are enumerated here, so a new page or endpoint without a case fails.
 """
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -109,6 +110,8 @@ def test_api_isolation(world, case: Operation):
     method, template = OPERATION_ROUTES[case.operation_id]
     params = case.params(world) if case.params else {}
     url = "/api" + template.format(**params)
+    if case.query is not None:
+        url += "?" + urlencode(case.query(world))
     body = case.body(world)
 
     def call(user):
