@@ -8,9 +8,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages: gettext compiles the translations; restic runs the backups;
 # WeasyPrint needs pango and fonts-noto-cjk for Chinese PDFs; chromium drives the page
-# tests; pdftotext (poppler-utils) reads PDFs back in tests.
-RUNTIME_DEBS := gettext restic fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
-TEST_DEBS := chromium fonts-noto-cjk poppler-utils
+# tests; pdftotext (poppler-utils) reads PDFs back in tests. libvirt0 runs the compute
+# driver; libvirt-dev and pkg-config build libvirt-python (pip runs after this step);
+# iproute2 builds the network namespaces of the circuit-outage test; nginx sends its
+# access log over syslog to the archive's listener in a test (bench/accesslogs.py installs
+# goaccess itself). postgresql-client: pg_dump backs up the platform database (PostgreSQL runs).
+RUNTIME_DEBS := gettext restic fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
+	libvirt0 libvirt-dev pkg-config
+TEST_DEBS := chromium fonts-noto-cjk poppler-utils iproute2 nginx postgresql-client
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 .PHONY: demo test install install-dev lint format test-sqlite test-postgres bench clean
@@ -61,9 +66,11 @@ test-postgres: install-dev
 
 test: lint test-sqlite test-postgres
 
+# Run as modules from the repository root: as plain scripts, bench/ would come first on
+# sys.path and bench/calendar.py would shadow the standard library's calendar.
+BENCHES := calendar obligations accesslogs notices circuits datalife servicedesk
 bench: install-dev
-	$(BIN)/python bench/calendar.py
-	$(BIN)/python bench/obligations.py
+	for name in $(BENCHES); do $(BIN)/python -m bench.$$name; done
 
 clean:
 	rm -rf $(VENV) var/static
