@@ -141,6 +141,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Room for a 10 MB attachment sent base64-encoded through the API (servicedesk).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 # Served from the apps' and packages' static folders: nothing to collect on install.
 WHITENOISE_USE_FINDERS = True
 

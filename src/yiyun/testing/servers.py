@@ -2,15 +2,25 @@
 
 import os
 import shutil
+import socket
 
 import pytest
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture
 def smtp_server():
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a random port; `.messages` are received mails.
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; Django's email settings point at it.
 
-    Django's email settings point at it for the duration of the test.
+    `.messages` are the parsed mails, `.raw` the bytes exactly as received (to hash what
+    arrived), `.port` its port. aiosmtpd 1.4 cannot start on port 0 (its start-up probe
+    connects to the configured port), so a free port is chosen first.
     """
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Message
@@ -20,19 +30,26 @@ def smtp_server():
         def __init__(self):
             super().__init__()
             self.messages = []
+            self.raw = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's name
+            self.raw.append(envelope.original_content)
+            return await super().handle_DATA(server, session, envelope)
 
         def handle_message(self, message):
             self.messages.append(message)
 
     handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=0)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
+    handler.port = controller.port
     try:
         with override_settings(
             EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
             EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=controller.server.sockets[0].getsockname()[1],
+            EMAIL_PORT=controller.port,
             EMAIL_USE_TLS=False,
+            EMAIL_USE_SSL=False,
             EMAIL_HOST_USER="",
             EMAIL_HOST_PASSWORD="",
         ):
