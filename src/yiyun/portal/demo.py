@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from yiyun.circuits.services import circuits_from_contract
 from yiyun.contracts.services import contract_load_file
 from yiyun.tenancy.models import Organisation, Person, Site
 from yiyun.tenancy.services import person_create, user_create
@@ -30,6 +31,8 @@ def load_seed_contract(path: Path = SEED_CONTRACT):
     """The seed contract through the contract loader: its parties and sites, the contract
     itself and its standing obligations (11.1). Loading it again changes nothing."""
     contract, _created = contract_load_file(path=path, by="demo")
+    # The four township circuits of 1.2, ready for the probe runner.
+    circuits_from_contract(contract, by="demo")
     return contract
 
 

@@ -2,7 +2,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from yiyun.circuits.models import Circuit
 from yiyun.core.audit import audit_verify
+from yiyun.obligations.models import Obligation
 from yiyun.tenancy.choices import Role
 from yiyun.tenancy.models import Organisation, Person, Site
 
@@ -32,6 +34,10 @@ def test_demo_loads_the_seed_parties_sites_and_one_login_per_role(settings, tmp_
     for username in ["provider-admin", "engineer", "hospital-it", "township", "auditor"]:
         assert username in out
         assert get_user_model().objects.get(username=username).check_password(password)
+    # The contract runs: its four circuits exist and the 11.1 notice clock is open.
+    assert Circuit.objects.count() == 4
+    renewal = Obligation.objects.get(rule="11.1", state="open")
+    assert renewal.due_at.isoformat() == "2026-11-30T16:00:00+00:00"  # 2026-12-01 00:00 +08:00
 
 
 def test_demo_twice_keeps_everything(settings, tmp_path, capsys):

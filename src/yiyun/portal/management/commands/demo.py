@@ -1,6 +1,10 @@
+import subprocess
+import sys
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from yiyun.obligations.services import tick_now
 from yiyun.portal.demo import demo_password, load_demo_people, load_seed_contract
 
 
@@ -26,5 +30,13 @@ class Command(BaseCommand):
         for entry in logins:
             self.stdout.write(f"  {entry['username']:<16} {entry['role']:<18} {entry['name']}")
         self.stdout.write("")
+        # Evaluate every clock once now, so the dashboard shows today's state at once.
+        tick_now()
         if not no_serve:
+            self._start_worker()
             call_command("serve", host=host, port=port)
+
+    def _start_worker(self):
+        # The worker runs beside the web server (deadlines, outbox, probes, backups) and
+        # shares its terminal: Ctrl-C stops both.
+        subprocess.Popen([sys.executable, "-m", "yiyun.cli", "worker"])  # noqa: S603
