@@ -1,0 +1,1096 @@
+"""The Parquet archive of access logs (2.4): compaction, merge, expiry, verification.
+
+Files live under `<archive>/archive/<website id>/<YYYY-MM-DD>/<name>.parquet`, one
+directory per website and day (Asia/Shanghai), each file sorted by client IP (then
+time) so that an IP lookup reads a few row groups. Rows of one website carry a unique
+`rid`, which makes paging stable.
+
+Exactly once, at any crash point:
+1. the compactor writes the new files as `<name>.parquet.pending` and fsyncs them;
+2. one database transaction records them (ArchiveFile + a chained ManifestEntry each),
+   the day's coverage counts, and the spool segments they came from (CompactedSegment,
+   unique): a segment is in the archive exactly when that row exists;
+3. the pending files are renamed into place, then the spool segments are deleted.
+Recovery at the start of each run renames the pending files the database knows and
+deletes the others, and deletes segments already compacted. Only one compactor runs on
+an archive at a time (an exclusive lock file); several workers simply take turns.
+"""
+
+# ruff: noqa: S608 — DuckDB SQL is composed of the archive's own column names, file
+# paths (quotes doubled) and constants; anything a user typed is bound as a parameter.
+
+import fcntl
+import gzip
+import hashlib
+import ipaddress
+import logging
+import os
+import shutil
+import socket
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.db import transaction
+from django.db.models import Count, Q
+
+from yiyun.core import clock
+from yiyun.websites.choices import ManifestAction, RemoveReason
+from yiyun.websites.conf import archive_dir
+from yiyun.websites.logformat import LineFormat
+from yiyun.websites.models import (
+    ArchiveFile,
+    CompactedSegment,
+    DailyCoverage,
+    ManifestEntry,
+    Website,
+)
+from yiyun.websites.spool import SpoolWriter, segments_ready, segments_seal, spool_dirs
+from yiyun.websites.tokens import fsync_dir
+
+log = logging.getLogger("yiyun.websites.archive")
+
+GENESIS = "0" * 64
+# Small row groups: an IP lookup decompresses only the group its (contiguous) rows are in.
+ROW_GROUP_SIZE = 2048
+# A day still receiving lines is merged once it has this many files (one per compaction).
+MERGE_OPEN_DAY_AT = 16
+# Recovery looks for undeleted files of removals this recent.
+RECOVER_REMOVED_DAYS = 30
+# The Bloom filter: at least 10 bits per distinct address, 3 hash functions (under 1.7 %
+# false positives). The hashes are fixed 64-bit arithmetic on the address's four 32-bit
+# words, identical in DuckDB and in Python, so a filter written today reads the same
+# after an upgrade of either.
+BLOOM_BITS_PER_ADDRESS = 10
+BLOOM_PRIME = (1 << 31) - 1
+BLOOM_HASHES = (
+    (0x5BD1E995, 0x1B873593, 0x0CC9E2D5, 0x68E31DA4, 0x3C6EF372),
+    (0x2545F491, 0x4F6CDD1D, 0x7FEB352D, 0x1B56C4E9, 0x6A09E667),
+    (0x3243F6A8, 0x13198A2E, 0x03707344, 0x299F31D0, 0x0B5A8A15),
+)
+
+ARCHIVE_COLUMNS = (
+    "ts",
+    "received_at",
+    "ip",
+    "ip_hi",
+    "ip_lo",
+    "host",
+    "remote_user",
+    "method",
+    "path",
+    "protocol",
+    "status",
+    "bytes",
+    "referer",
+    "user_agent",
+    "extra",
+    "parse_error",
+    "raw",
+    "rid",
+    "website_id",
+    "day",
+)
+
+
+def archive_root(root: Path | None = None) -> Path:
+    path = (root or archive_dir()) / "archive"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def duckdb_connect(*, root: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that spills to the archive's tmp/ and speaks UTC."""
+    tmp = (root or archive_dir()) / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(
+        config={"temp_directory": str(tmp), "preserve_insertion_order": False}
+    )
+    connection.execute("SET TimeZone = 'UTC'")
+    return connection
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# -- client addresses --------------------------------------------------------------
+
+
+def ip_key(address: str) -> tuple[int, int] | None:
+    """An address as two 64-bit halves of its IPv6 form (IPv4 as ::ffff:a.b.c.d)."""
+    try:
+        parsed = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return None
+    if parsed.version == 4:
+        parsed = ipaddress.IPv6Address(f"::ffff:{parsed}")
+    value = int(parsed)
+    return value >> 64, value & 0xFFFFFFFFFFFFFFFF
+
+
+def ip_range(network: str) -> tuple[int, int]:
+    """An address or CIDR as the inclusive range of 128-bit keys it covers."""
+    net = ipaddress.ip_network(network.strip(), strict=False)
+    if net.version == 4:
+        net = ipaddress.IPv6Network(f"::ffff:{net.network_address}/{96 + net.prefixlen}")
+    return int(net.network_address), int(net.broadcast_address)
+
+
+def _bloom_positions(hi: int, lo: int, bits: int) -> list[int]:
+    words = (hi >> 32, hi & 0xFFFFFFFF, lo >> 32, lo & 0xFFFFFFFF)
+    positions = []
+    for *multipliers, offset in BLOOM_HASHES:
+        total = offset + sum(w * m % BLOOM_PRIME for w, m in zip(words, multipliers, strict=True))
+        positions.append(total % BLOOM_PRIME % bits)
+    return positions
+
+
+def bloom_may_contain(bloom: bytes, key: tuple[int, int]) -> bool:
+    bits = len(bloom) * 8
+    if bits == 0:
+        return False
+    return all(bloom[p >> 3] & (0x80 >> (p & 7)) for p in _bloom_positions(*key, bits))
+
+
+def _bloom_sql_positions(bits: str) -> str:
+    words = (
+        "(ip_hi >> 32)",
+        "(ip_hi & 4294967295::UBIGINT)",
+        "(ip_lo >> 32)",
+        "(ip_lo & 4294967295::UBIGINT)",
+    )
+    expressions = []
+    for *multipliers, offset in BLOOM_HASHES:
+        terms = " + ".join(
+            f"{w} * {m}::UBIGINT % {BLOOM_PRIME}" for w, m in zip(words, multipliers, strict=True)
+        )
+        expressions.append(f"({offset}::UBIGINT + {terms}) % {BLOOM_PRIME} % ({bits})")
+    return ", ".join(expressions)
+
+
+# -- sources -----------------------------------------------------------------------
+
+
+SEPARATOR = "\x1f"  # the real control character, inside the SQL text
+NEWLINE = "\\n"  # DuckDB's spelling of the option value
+
+
+@dataclass(frozen=True)
+class Source:
+    """Lines to compact: a sealed spool segment, or a clean plain file of one website."""
+
+    path: Path
+    segment_id: str
+    website_id: int | None = None  # plain files only
+    received_us: int | None = None
+
+    def sql(self) -> str:
+        path = str(self.path).replace("'", "''")
+        if self.website_id is None:
+            return (
+                f"SELECT w AS website_id, r AS received_us, coalesce(line, '') AS line "
+                f"FROM read_csv('{path}', delim='{SEPARATOR}', quote='', escape='', header=false, "
+                f"columns={{'w': 'BIGINT', 'r': 'BIGINT', 'line': 'VARCHAR'}}, "
+                f"auto_detect=false, new_line='{NEWLINE}') WHERE w <> 0"
+            )
+        return (
+            f"SELECT {int(self.website_id)}::BIGINT AS website_id, "
+            f"{int(self.received_us)}::BIGINT AS received_us, line "
+            f"FROM read_csv('{path}', delim='{SEPARATOR}', quote='', escape='', header=false, "
+            f"columns={{'line': 'VARCHAR'}}, auto_detect=false, new_line='{NEWLINE}') "
+            f"WHERE line IS NOT NULL"
+        )
+
+
+@dataclass
+class CompactionResult:
+    segments: int = 0
+    lines: int = 0
+    parse_errors: int = 0
+    files: list[str] = field(default_factory=list)
+    orphans: int = 0
+    # Seconds per phase (read+parse, keys, sort+write, index, commit), for the benchmark.
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def lap(self, phase: str, started: float) -> float:
+        now = time.perf_counter()
+        self.timings[phase] = self.timings.get(phase, 0.0) + now - started
+        return now
+
+
+# -- the compaction lock and crash recovery ----------------------------------------
+
+
+@contextmanager
+def compaction_lock(*, root: Path | None = None, wait: bool = False) -> Iterator[bool]:
+    """Exclusive right to change the archive's files; yields False when another holds it."""
+    base = root or archive_dir()
+    base.mkdir(parents=True, exist_ok=True)
+    fd = os.open(base / ".compaction.lock", os.O_RDWR | os.O_CREAT, 0o640)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+def _recover(root: Path) -> None:
+    """Finish or undo whatever a crashed run left (called with the lock held)."""
+    files = archive_root(root)
+    for pending in files.glob("*/*/*.parquet.pending"):
+        final = pending.with_suffix("")
+        relative = str(final.relative_to(files))
+        if ArchiveFile.objects.filter(path=relative, removed_at__isnull=True).exists():
+            os.replace(pending, final)
+            fsync_dir(final.parent)
+        else:
+            pending.unlink()
+    for leftover in (files / "_pending").glob("*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    recent = clock.now() - timedelta(days=RECOVER_REMOVED_DAYS)
+    for removed in ArchiveFile.objects.filter(removed_at__gte=recent).values_list(
+        "path", flat=True
+    ):
+        (files / removed).unlink(missing_ok=True)
+    ready = {path.stem: path for path in segments_ready(root=root)}
+    if ready:
+        for done in CompactedSegment.objects.filter(segment_id__in=list(ready)).values_list(
+            "segment_id", flat=True
+        ):
+            ready[done].unlink(missing_ok=True)
+
+
+# -- compaction --------------------------------------------------------------------
+
+
+def compact(
+    *,
+    root: Path | None = None,
+    idle_seconds: float | None = None,
+    max_segments: int = 64,
+) -> CompactionResult:
+    """Seal idle spool segments and move what is ready into the archive."""
+    root = root or archive_dir()
+    if not (root / "spool").exists():
+        return CompactionResult()  # nothing was ever spooled here
+    with compaction_lock(root=root) as locked:
+        if not locked:
+            return CompactionResult()
+        _recover(root)
+        segments_seal(root=root, idle_seconds=idle_seconds)
+        ready = segments_ready(root=root)[:max_segments]
+        if not ready:
+            return CompactionResult()
+        sources = [Source(path=path, segment_id=path.stem) for path in ready]
+        try:
+            result = compact_sources(sources, root=root)
+        except Exception:
+            # One bad segment must not stop the archive: retry one by one, and set aside
+            # (never delete) a segment that fails alone.
+            log.exception("compaction of %s segments failed; retrying one by one", len(ready))
+            _recover(root)
+            result = CompactionResult()
+            for source in sources:
+                try:
+                    one = compact_sources([source], root=root)
+                except Exception:
+                    log.exception("spool segment %s set aside in spool/failed", source.segment_id)
+                    _recover(root)
+                    failed = spool_dirs(root)[0].parent / "failed"
+                    failed.mkdir(exist_ok=True)
+                    os.replace(source.path, failed / source.path.name)
+                    continue
+                result.segments += one.segments
+                result.lines += one.lines
+                result.parse_errors += one.parse_errors
+                result.files += one.files
+        for path in ready:
+            path.unlink(missing_ok=True)
+        fsync_dir(spool_dirs(root)[1])
+        return result
+
+
+def compact_sources(sources: list[Source], *, root: Path) -> CompactionResult:
+    """Parse, sort and write `sources` into the archive (the compaction lock is held)."""
+    result = CompactionResult(segments=len(sources))
+    done = set(
+        CompactedSegment.objects.filter(segment_id__in=[s.segment_id for s in sources]).values_list(
+            "segment_id", flat=True
+        )
+    )
+    sources = [s for s in sources if s.segment_id not in done]
+    if not sources:
+        return result
+    websites = {w.pk: w for w in Website.objects.only("pk", "domain", "log_format")}
+    batch = f"{clock.now().strftime('%Y%m%dT%H%M%S%f')}-{os.getpid()}"
+    staging = archive_root(root) / "_pending" / batch
+    connection = duckdb_connect(root=root)
+    started = time.perf_counter()
+    try:
+        _stage_lines(connection, sources, websites)
+        started = result.lap("read+parse", started)
+        result.orphans = _keep_orphans(connection, root, batch)
+        counts = dict(
+            connection.execute(
+                "SELECT website_id, count(*) FROM parsed GROUP BY website_id"
+            ).fetchall()
+        )
+        if not counts:
+            _record(sources=sources, files=[], coverage=[], batch=batch)
+            return result
+        starts = _reserve_row_ids(counts)
+        connection.execute(
+            "CREATE TEMP TABLE rid_start (website_id BIGINT, start UBIGINT, domain VARCHAR)"
+        )
+        connection.executemany(
+            "INSERT INTO rid_start VALUES (?, ?, ?)",
+            [(wid, start, websites[wid].domain) for wid, start in starts.items()],
+        )
+        _finish_rows(connection)
+        started = result.lap("keys", started)
+        staging.mkdir(parents=True, exist_ok=True)
+        _write_partitions(connection, "final", staging)
+        started = result.lap("sort+write", started)
+        blooms = _blooms(connection, "final")
+        coverage = connection.execute(
+            f"""SELECT website_id, day, {local_hour_sql("ts")} AS h,
+                 count(*), count(*) FILTER (WHERE parse_error)
+               FROM final GROUP BY ALL"""
+        ).fetchall()
+        totals = connection.execute(
+            "SELECT count(*), count(*) FILTER (WHERE parse_error) FROM final"
+        ).fetchone()
+        result.lines, result.parse_errors = int(totals[0]), int(totals[1])
+        started = result.lap("index+coverage", started)
+    finally:
+        connection.close()
+    files = _stage_files(staging, root, batch, blooms)
+    _record(sources=sources, files=files, coverage=coverage, batch=batch)
+    _publish(files, root)
+    shutil.rmtree(staging, ignore_errors=True)
+    result.lap("fsync+commit", started)
+    result.files = [f["path"] for f in files]
+    return result
+
+
+def _stage_lines(connection, sources: list[Source], websites: dict[int, Website]) -> None:
+    """Read every source and parse each line in its website's format into `parsed`."""
+    union = " UNION ALL ".join(f"({source.sql()})" for source in sources)
+    connection.execute(f"CREATE TEMP VIEW src AS {union}")
+    by_format: dict[str, list[int]] = defaultdict(list)
+    plain_ids = {s.website_id for s in sources if s.website_id is not None}
+    spooled = any(s.website_id is None for s in sources)
+    for pk, website in websites.items():
+        if spooled or pk in plain_ids:
+            by_format[website.log_format or ""].append(pk)
+    selects = []
+    for source_format, ids in by_format.items():
+        relation = (
+            "src"
+            if len(by_format) == 1
+            else f"(SELECT * FROM src WHERE website_id IN ({', '.join(map(str, ids))}))"
+        )
+        selects.append(LineFormat(source_format).select(relation))
+    if not selects:
+        selects.append(LineFormat("").select("(SELECT * FROM src WHERE false)"))
+    known = ", ".join(map(str, websites)) or "0"
+    # IPv4 keys here, in SQL; the raw line is kept only where it may be needed (a line
+    # that did not parse, or an address that is not plain IPv4 and is checked later).
+    octets = [f"try_cast(split_part(remote_addr, '.', {n}) AS UTINYINT)" for n in (1, 2, 3, 4)]
+    v4_ok = (
+        "ok AND strpos(remote_addr, ':') = 0 AND len(string_split(remote_addr, '.')) = 4 AND "
+        + " AND ".join(f"{o} IS NOT NULL" for o in octets)
+    )
+    v4_lo = (
+        f"(281470681743360 + ({octets[0]}::UBIGINT << 24) + ({octets[1]}::UBIGINT << 16)"
+        f" + ({octets[2]}::UBIGINT << 8) + {octets[3]})::UBIGINT"
+    )
+    connection.execute(
+        f"""CREATE TEMP TABLE parsed AS
+        SELECT * EXCLUDE (line, v4),
+          CASE WHEN v4 THEN 0::UBIGINT END AS v4_hi,
+          CASE WHEN v4 THEN {v4_lo} END AS v4_lo,
+          CASE WHEN NOT v4 THEN line END AS line
+        FROM (
+          SELECT *, coalesce({v4_ok}, false) AS v4
+          FROM ({" UNION ALL BY NAME ".join(f"({s})" for s in selects)})
+          WHERE website_id IN ({known}))"""
+    )
+    connection.execute(
+        f"""CREATE TEMP TABLE orphans AS SELECT website_id, received_us, line FROM src
+        WHERE website_id NOT IN ({known})"""
+    )
+
+
+def _keep_orphans(connection, root: Path, batch: str) -> int:
+    """Lines for a website that does not exist (deleted since): kept aside, never dropped."""
+    count = connection.execute("SELECT count(*) FROM orphans").fetchone()[0]
+    if count:
+        target = spool_dirs(root)[0].parent / "orphans"
+        target.mkdir(exist_ok=True)
+        path = str(target / f"{batch}.csv").replace("'", "''")
+        connection.execute(f"COPY orphans TO '{path}' (HEADER)")
+        log.warning("%s lines for unknown websites kept in %s", count, path)
+    return int(count)
+
+
+def _reserve_row_ids(counts: dict[int, int]) -> dict[int, int]:
+    """A block of row ids per website, as large as the whole batch (rid = start + rowid)."""
+    total = sum(counts.values())
+    starts = {}
+    with transaction.atomic():
+        # Locked in id order, like every other writer of these rows, to avoid deadlocks.
+        for website in Website.objects.select_for_update().filter(pk__in=counts).order_by("pk"):
+            starts[website.pk] = website.next_row_id
+            website.next_row_id += total
+            website.save(update_fields=["next_row_id"])
+    return starts
+
+
+# Asia/Shanghai has kept UTC+8 without daylight saving since 1991: a day or an hour there
+# is plain arithmetic on the epoch, much cheaper than a time-zone lookup per row.
+_LOCAL_MICROS = "(epoch_us({ts}) + 28800000000)"
+
+
+def local_day_sql(ts: str) -> str:
+    return f"(DATE '1970-01-01' + ({_LOCAL_MICROS.format(ts=ts)} // 86400000000)::INTEGER)"
+
+
+def local_hour_sql(ts: str) -> str:
+    return f"(({_LOCAL_MICROS.format(ts=ts)} // 3600000000) % 24)"
+
+
+def _finish_rows(connection) -> None:
+    """The view `final`: client addresses as keys, days, row ids, unparsed lines verbatim.
+
+    A view, not a table: the sorted write, the Bloom filters and the coverage counts each
+    read only the columns they need from `parsed`.
+    """
+    # IPv4 in SQL; the (far fewer) distinct IPv6 addresses in Python.
+    addresses = connection.execute(
+        "SELECT DISTINCT remote_addr FROM parsed WHERE ok AND v4_lo IS NULL"
+    ).fetchall()
+    v6 = {"addr": [], "canonical": [], "hi": [], "lo": []}
+    for (address,) in addresses:
+        try:
+            packed = socket.inet_pton(socket.AF_INET6, address)
+        except (OSError, ValueError):
+            continue
+        value = int.from_bytes(packed, "big")
+        v6["addr"].append(address)
+        if value >> 32 == 0xFFFF:  # ::ffff:a.b.c.d is an IPv4 client
+            v6["canonical"].append(socket.inet_ntop(socket.AF_INET, packed[12:]))
+        else:
+            v6["canonical"].append(socket.inet_ntop(socket.AF_INET6, packed))
+        v6["hi"].append(value >> 64)
+        v6["lo"].append(value & 0xFFFFFFFFFFFFFFFF)
+    v6_table = pa.table(
+        {
+            "addr": pa.array(v6["addr"], pa.string()),
+            "canonical": pa.array(v6["canonical"], pa.string()),
+            "hi": pa.array(v6["hi"], pa.uint64()),
+            "lo": pa.array(v6["lo"], pa.uint64()),
+        }
+    )
+    connection.register("v6_keys", v6_table)
+    connection.execute(
+        f"""CREATE TEMP VIEW final AS
+        WITH keyed AS (
+          SELECT p.*,
+            coalesce(v4_hi, k.hi) AS ip_hi,
+            coalesce(v4_lo, k.lo) AS ip_lo,
+            coalesce(k.canonical, p.remote_addr) AS ip_text
+          FROM (SELECT *, rowid AS row_index FROM parsed) p
+          LEFT JOIN v6_keys k ON p.ok AND k.addr = p.remote_addr),
+        judged AS (
+          SELECT *, ok AND ip_lo IS NOT NULL AS good,
+            make_timestamp(received_us)::TIMESTAMPTZ AS received
+          FROM keyed),
+        timed AS (
+          SELECT *, CASE WHEN good THEN ts ELSE received END AS moment FROM judged)
+        SELECT
+          moment AS ts,
+          received AS received_at,
+          CASE WHEN good THEN ip_text END AS ip,
+          CASE WHEN good THEN ip_hi END AS ip_hi,
+          CASE WHEN good THEN ip_lo END AS ip_lo,
+          CASE WHEN good THEN coalesce(host, r.domain) END AS host,
+          CASE WHEN good THEN remote_user END AS remote_user,
+          CASE WHEN good THEN method END AS method,
+          CASE WHEN good THEN path END AS path,
+          CASE WHEN good THEN protocol END AS protocol,
+          CASE WHEN good THEN status END AS status,
+          CASE WHEN good THEN bytes END AS bytes,
+          CASE WHEN good THEN referer END AS referer,
+          CASE WHEN good THEN user_agent END AS user_agent,
+          CASE WHEN good THEN extra END AS extra,
+          NOT good AS parse_error,
+          CASE WHEN NOT good THEN line END AS raw,
+          (r.start + row_index)::UBIGINT AS rid,
+          website_id,
+          {local_day_sql("moment")} AS day
+        FROM timed JOIN rid_start r USING (website_id)"""
+    )
+
+
+def _write_partitions(connection, table: str, target: Path) -> None:
+    columns = ", ".join(ARCHIVE_COLUMNS)
+    path = str(target).replace("'", "''")
+    connection.execute(
+        f"""COPY (SELECT {columns} FROM {table}
+                  ORDER BY website_id, day, ip_hi, ip_lo, ts, rid)
+        TO '{path}' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1,
+                     ROW_GROUP_SIZE {ROW_GROUP_SIZE},
+                     PARTITION_BY (website_id, day), WRITE_PARTITION_COLUMNS true,
+                     FILENAME_PATTERN 'part_{{i}}')"""
+    )
+
+
+def _blooms(connection, table: str) -> dict[tuple[int, date], bytes]:
+    """One Bloom filter of client addresses per (website, day), built in DuckDB.
+
+    A filter has a power of two of bits, at least 10 per distinct address, so that files
+    of one size class share a single `bitstring_agg` (whose range must be constant).
+    """
+    connection.execute(
+        f"""CREATE OR REPLACE TEMP TABLE bloom_keys AS
+        SELECT DISTINCT website_id, day, ip_hi, ip_lo FROM {table} WHERE ip_hi IS NOT NULL"""
+    )
+    counts = connection.execute(
+        "SELECT website_id, day, count(*) FROM bloom_keys GROUP BY ALL"
+    ).fetchall()
+    classes: dict[int, list[tuple[int, date]]] = defaultdict(list)
+    for website_id, day, n in counts:
+        bits = max(64, 1 << (BLOOM_BITS_PER_ADDRESS * int(n) - 1).bit_length())
+        classes[bits].append((int(website_id), day))
+    blooms: dict[tuple[int, date], bytes] = {}
+    for bits, members in classes.items():
+        connection.execute(
+            "CREATE OR REPLACE TEMP TABLE bloom_members (website_id BIGINT, day DATE)"
+        )
+        connection.executemany("INSERT INTO bloom_members VALUES (?, ?)", members)
+        rows = connection.execute(
+            f"""SELECT website_id, day, bitstring_agg(p::BIGINT, 0, {bits - 1})::BLOB
+            FROM (SELECT website_id, day, unnest([{_bloom_sql_positions(str(bits))}]) AS p
+                  FROM bloom_keys JOIN bloom_members USING (website_id, day))
+            GROUP BY ALL"""
+        ).fetchall()
+        blooms.update({(int(wid), day): bytes(bloom) for wid, day, bloom in rows})
+    return blooms
+
+
+def _stage_files(
+    staging: Path, root: Path, batch: str, blooms: dict[tuple[int, date], bytes]
+) -> list[dict]:
+    """Move the written partitions next to their final place as `.pending`, fsync'd."""
+    files = []
+    base = archive_root(root)
+    for written in sorted(staging.glob("website_id=*/day=*/*.parquet")):
+        website_id = int(written.parent.parent.name.split("=", 1)[1])
+        day = date.fromisoformat(written.parent.name.split("=", 1)[1])
+        suffix = written.stem.removeprefix("part_")
+        relative = f"{website_id}/{day.isoformat()}/{batch}-{suffix}.parquet"
+        final = base / relative
+        final.parent.mkdir(parents=True, exist_ok=True)
+        pending = final.with_name(final.name + ".pending")
+        os.replace(written, pending)
+        _fsync_file(pending)
+        fsync_dir(final.parent)
+        bloom = blooms.get((website_id, day), b"")
+        files.append(
+            {
+                "website_id": website_id,
+                "day": day,
+                "path": relative,
+                "rows": pq.read_metadata(pending).num_rows,
+                "bytes": pending.stat().st_size,
+                "sha256": sha256_file(pending),
+                "bloom": bloom,
+            }
+        )
+    return files
+
+
+def _entry_content(entry: ManifestEntry) -> bytes:
+    import json
+
+    content = {
+        "website": entry.website_id,
+        "seq": entry.seq,
+        "at": entry.at.isoformat(timespec="microseconds"),
+        "action": entry.action,
+        "reason": entry.reason,
+        "day": entry.day.isoformat(),
+        "path": entry.path,
+        "rows": entry.rows,
+        "bytes": entry.bytes,
+        "sha256": entry.sha256,
+        "bloom_sha256": entry.bloom_sha256,
+        "segments": entry.segments,
+        "prev_hash": entry.prev_hash,
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+
+
+def manifest_entry_hash(entry: ManifestEntry) -> str:
+    return hashlib.sha256(_entry_content(entry)).hexdigest()
+
+
+class _Chain:
+    """Appends to websites' manifest chains inside one transaction (rows already locked)."""
+
+    def __init__(self, website_ids):
+        self.last: dict[int, tuple[int, str]] = {}
+        for website_id in website_ids:
+            entry = (
+                ManifestEntry.objects.filter(website_id=website_id)
+                .order_by("-seq")
+                .only("seq", "hash")
+                .first()
+            )
+            self.last[website_id] = (entry.seq, entry.hash) if entry else (0, GENESIS)
+        self.entries: list[ManifestEntry] = []
+
+    def append(self, **fields) -> ManifestEntry:
+        seq, prev_hash = self.last[fields["website_id"]]
+        entry = ManifestEntry(seq=seq + 1, prev_hash=prev_hash, **fields)
+        entry.hash = manifest_entry_hash(entry)
+        self.last[entry.website_id] = (entry.seq, entry.hash)
+        self.entries.append(entry)
+        return entry
+
+    def save(self) -> None:
+        ManifestEntry.objects.bulk_create(self.entries)
+
+
+def _lock_websites(website_ids) -> None:
+    # Locked in id order, like every other writer of these rows, to avoid deadlocks.
+    list(
+        Website.objects.select_for_update()
+        .filter(pk__in=set(website_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def _record(*, sources: list[Source], files: list[dict], coverage: list, batch: str) -> None:
+    """The commit point: files, manifest links, coverage and the segments, all or nothing."""
+    at = clock.now()
+    website_ids = {f["website_id"] for f in files} | {row[0] for row in coverage}
+    _lock_websites(website_ids)
+    # Unique segment ids: a second compactor of the same segments fails here.
+    CompactedSegment.objects.bulk_create(
+        [CompactedSegment(segment_id=s.segment_id, batch=batch, compacted_at=at) for s in sources]
+    )
+    chain = _Chain(website_ids)
+    segment_ids = [s.segment_id for s in sources]
+    for f in files:
+        chain.append(
+            website_id=f["website_id"],
+            at=at,
+            action=ManifestAction.ADD,
+            day=f["day"],
+            path=f["path"],
+            rows=f["rows"],
+            bytes=f["bytes"],
+            sha256=f["sha256"],
+            bloom_sha256=hashlib.sha256(f["bloom"]).hexdigest(),
+            segments=segment_ids,
+        )
+    chain.save()
+    ArchiveFile.objects.bulk_create(
+        [
+            ArchiveFile(
+                website_id=f["website_id"],
+                day=f["day"],
+                path=f["path"],
+                rows=f["rows"],
+                bytes=f["bytes"],
+                sha256=f["sha256"],
+                ip_bloom=f["bloom"],
+                added_at=at,
+            )
+            for f in files
+        ]
+    )
+    _coverage_add(coverage)
+
+
+def _coverage_add(coverage: list) -> None:
+    by_day: dict[tuple[int, date], list] = defaultdict(lambda: [0, 0, [0] * 24])
+    for website_id, day, hour, count, errors in coverage:
+        slot = by_day[(int(website_id), day)]
+        slot[0] += count
+        slot[1] += errors
+        slot[2][int(hour)] += count
+    existing = {
+        (row.website_id, row.day): row
+        for row in DailyCoverage.objects.filter(
+            website_id__in={k[0] for k in by_day}, day__in={k[1] for k in by_day}
+        )
+    }
+    new, changed = [], []
+    for (website_id, day), (count, errors, hours) in by_day.items():
+        row = existing.get((website_id, day))
+        if row is None:
+            new.append(
+                DailyCoverage(
+                    website_id=website_id, day=day, lines=count, parse_errors=errors, hours=hours
+                )
+            )
+        else:
+            row.lines += count
+            row.parse_errors += errors
+            row.hours = [a + b for a, b in zip(row.hours or [0] * 24, hours, strict=True)]
+            changed.append(row)
+    DailyCoverage.objects.bulk_create(new)
+    DailyCoverage.objects.bulk_update(changed, ["lines", "parse_errors", "hours"])
+
+
+def _publish(files: list[dict], root: Path) -> None:
+    base = archive_root(root)
+    parents = set()
+    for f in files:
+        final = base / f["path"]
+        os.replace(final.with_name(final.name + ".pending"), final)
+        parents.add(final.parent)
+    for parent in parents:
+        fsync_dir(parent)
+
+
+# -- imports -----------------------------------------------------------------------
+
+_CLEAN_BYTES = bytes(range(0x20)).replace(b"\n", b"") + b"\x7f"
+
+
+def _plain_and_clean(path: Path) -> tuple[bool, str]:
+    """(no control characters and valid UTF-8, SHA-256) for a plain file, in one pass."""
+    digest = hashlib.sha256()
+    clean = True
+    with open(path, "rb") as handle:
+        while chunk := handle.read(8 << 20):
+            digest.update(chunk)
+            if clean:
+                if len(chunk.translate(None, _CLEAN_BYTES)) != len(chunk):
+                    clean = False
+                elif not chunk.isascii():
+                    try:
+                        chunk.decode("utf-8")
+                    except UnicodeDecodeError as error:
+                        # A multi-byte character cut at the chunk's end is fine.
+                        clean = error.reason == "unexpected end of data"
+    return clean, digest.hexdigest()
+
+
+def import_file(
+    *, website: Website, path: Path, root: Path | None = None
+) -> tuple[CompactionResult, bool]:
+    """Put a log file (plain or .gz) into the archive once; returns (result, newly added).
+
+    The segment id is the file's SHA-256, so importing the same file again adds nothing.
+    A clean plain file is read in place; anything else goes through the spool first.
+    """
+    root = root or archive_dir()
+    from yiyun.websites.spool import received_now_us
+
+    received = received_now_us()
+    with compaction_lock(root=root, wait=True):
+        _recover(root)
+        with open(path, "rb") as handle:
+            is_gzip = handle.read(2) == b"\x1f\x8b"
+        if not is_gzip:
+            clean, digest = _plain_and_clean(path)
+        else:
+            clean, digest = False, sha256_file(path)
+        segment_id = f"import-{digest}"
+        if CompactedSegment.objects.filter(segment_id=segment_id).exists():
+            return CompactionResult(), False
+        if clean:
+            source = Source(
+                path=path, segment_id=segment_id, website_id=website.pk, received_us=received
+            )
+            return compact_sources([source], root=root), True
+        spooled = _spool_file(website=website, path=path, is_gzip=is_gzip, root=root)
+        try:
+            source = Source(path=spooled, segment_id=segment_id)
+            return compact_sources([source], root=root), True
+        finally:
+            spooled.unlink(missing_ok=True)
+
+
+def _spool_file(*, website: Website, path: Path, is_gzip: bool, root: Path) -> Path:
+    writer = SpoolWriter(root)
+    received = None
+    opener = gzip.open if is_gzip else open
+    batch: list[str] = []
+    with opener(path, "rb") as handle:
+        for raw in handle:
+            batch.append(raw.rstrip(b"\r\n").decode("utf-8", "backslashreplace"))
+            if len(batch) >= 50_000:
+                writer.append(website.pk, batch, received_us=received)
+                batch = []
+        if batch:
+            writer.append(website.pk, batch, received_us=received)
+    sealed = writer.seal()
+    writer.close()
+    if sealed is None:  # an empty file
+        sealed = spool_dirs(root)[1] / f"empty-{os.getpid()}.log"
+        sealed.write_bytes(b"")
+    # Out of ready/: only this import compacts it (under its segment id).
+    target = archive_root(root) / "_pending" / f"import-{sealed.name}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(sealed, target)
+    return target
+
+
+# -- merge and expiry --------------------------------------------------------------
+
+
+def _live_files(**filters):
+    return ArchiveFile.objects.filter(removed_at__isnull=True, **filters)
+
+
+def merge_days(*, now: datetime | None = None, root: Path | None = None) -> int:
+    """Merge each closed day's files into one file sorted by IP; returns days merged."""
+    root = root or archive_dir()
+    now = now or clock.now()
+    # A day is closed one hour after it ends (late lines still arrive in that hour).
+    closed_before = (clock.local(now) - timedelta(hours=1)).date()
+    candidates = (
+        _live_files()
+        .values("website_id", "day")
+        .annotate(n=Count("id"))
+        .filter(Q(n__gt=1, day__lt=closed_before) | Q(n__gte=MERGE_OPEN_DAY_AT))
+    )
+    merged = 0
+    candidates = list(candidates)
+    if not candidates:
+        return 0
+    with compaction_lock(root=root) as locked:
+        if not locked:
+            return 0
+        _recover(root)
+        for group in list(candidates):
+            _merge_one(group["website_id"], group["day"], root)
+            merged += 1
+    return merged
+
+
+def _merge_one(website_id: int, day: date, root: Path) -> None:
+    base = archive_root(root)
+    inputs = list(_live_files(website_id=website_id, day=day))
+    batch = f"{clock.now().strftime('%Y%m%dT%H%M%S%f')}-{os.getpid()}-merged"
+    staging = base / "_pending" / batch
+    staging.mkdir(parents=True, exist_ok=True)
+    connection = duckdb_connect(root=root)
+    try:
+        paths = [str(base / f.path) for f in inputs]
+        connection.execute(f"CREATE TEMP TABLE merged AS SELECT * FROM read_parquet({paths})")
+        _write_partitions(connection, "merged", staging)
+        blooms = _blooms(connection, "merged")
+    finally:
+        connection.close()
+    files = _stage_files(staging, root, batch, blooms)
+    with transaction.atomic():
+        _lock_websites([website_id])
+        still_live = _live_files(pk__in=[f.pk for f in inputs]).count()
+        if still_live != len(inputs):
+            transaction.set_rollback(True)
+            for f in files:
+                (base / (f["path"] + ".pending")).unlink(missing_ok=True)
+            return
+        _remove(inputs, RemoveReason.MERGED)
+        _record(sources=[], files=files, coverage=[], batch=batch)
+    _publish(files, root)
+    for f in inputs:
+        (base / f.path).unlink(missing_ok=True)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove(files: list[ArchiveFile], reason: str) -> None:
+    at = clock.now()
+    chain = _Chain({f.website_id for f in files})
+    for f in files:
+        chain.append(
+            website_id=f.website_id,
+            at=at,
+            action=ManifestAction.REMOVE,
+            reason=reason,
+            day=f.day,
+            path=f.path,
+            rows=f.rows,
+            bytes=f.bytes,
+            sha256=f.sha256,
+            bloom_sha256=hashlib.sha256(bytes(f.ip_bloom)).hexdigest(),
+            segments=[],
+        )
+    chain.save()
+    ArchiveFile.objects.filter(pk__in=[f.pk for f in files]).update(
+        removed_at=at, removed_reason=reason
+    )
+
+
+def expire_files(
+    *, website: Website, days: list[date], root: Path | None = None
+) -> list[ArchiveFile]:
+    """Remove the live files of `days` from the manifest and the disk (retention)."""
+    root = root or archive_dir()
+    with compaction_lock(root=root, wait=True):
+        _recover(root)
+        with transaction.atomic():
+            _lock_websites([website.pk])
+            files = list(_live_files(website=website, day__in=days))
+            if files:
+                _remove(files, RemoveReason.EXPIRED)
+        base = archive_root(root)
+        for f in files:
+            (base / f.path).unlink(missing_ok=True)
+    return files
+
+
+# -- verification ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    website_id: int
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+def verify(*, website_ids: list[int] | None = None, root: Path | None = None) -> list[Problem]:
+    """Check the manifest chains, and every file on disk against them.
+
+    Finds a changed entry or a broken link, a file whose bytes or row count differ, a
+    file that is missing, and a file that is there but should not be.
+    """
+    base = archive_root(root)
+    problems: list[Problem] = []
+    ids = website_ids or list(Website.objects.values_list("pk", flat=True))
+    for website_id in ids:
+        live: dict[str, ManifestEntry] = {}
+        prev_hash, expected = GENESIS, 1
+        for entry in ManifestEntry.objects.filter(website_id=website_id).order_by("seq"):
+            if entry.seq != expected:
+                problems.append(
+                    Problem(website_id, entry.path, f"manifest entries {expected}.. missing")
+                )
+            if entry.prev_hash != prev_hash:
+                problems.append(
+                    Problem(website_id, entry.path, f"manifest entry {entry.seq} is unlinked")
+                )
+            if manifest_entry_hash(entry) != entry.hash:
+                problems.append(
+                    Problem(website_id, entry.path, f"manifest entry {entry.seq} was changed")
+                )
+            if entry.action == ManifestAction.ADD:
+                live[entry.path] = entry
+            else:
+                live.pop(entry.path, None)
+            prev_hash, expected = entry.hash, entry.seq + 1
+        recorded = {f.path: f for f in _live_files(website_id=website_id)}
+        for path in set(recorded) ^ set(live):
+            problems.append(Problem(website_id, path, "file list differs from the manifest"))
+        for path, entry in live.items():
+            on_disk = base / path
+            if not on_disk.exists():
+                problems.append(Problem(website_id, path, "missing"))
+                continue
+            if sha256_file(on_disk) != entry.sha256:
+                problems.append(Problem(website_id, path, "changed (SHA-256 differs)"))
+                continue
+            try:
+                rows = pq.read_metadata(on_disk).num_rows
+            except (OSError, pa.ArrowException):
+                rows = -1
+            if rows != entry.rows:
+                problems.append(Problem(website_id, path, "row count differs"))
+            stored = recorded.get(path)
+            if stored and hashlib.sha256(bytes(stored.ip_bloom)).hexdigest() != (
+                entry.bloom_sha256
+            ):
+                problems.append(Problem(website_id, path, "IP index changed"))
+        directory = base / str(website_id)
+        if directory.exists():
+            for present in directory.rglob("*"):
+                if present.is_file():
+                    relative = str(present.relative_to(base))
+                    if relative not in live:
+                        problems.append(Problem(website_id, relative, "extra file"))
+    return problems
+
+
+# -- reading -----------------------------------------------------------------------
+
+# Filters never change once written; keyed by path too, as a row id may be reused after a
+# restore. Bounded: cleared when it grows past BLOOM_CACHE_FILES.
+_bloom_cache: dict[tuple[int, str], bytes] = {}
+BLOOM_CACHE_FILES = 200_000
+_bloom_lock = threading.Lock()
+
+
+def files_for(
+    *,
+    website_ids: list[int],
+    first_day: date | None = None,
+    last_day: date | None = None,
+    ip: tuple[int, int] | None = None,
+) -> list[tuple[date, str]]:
+    """The live files (day, absolute path) that can hold matching rows, newest day first.
+
+    With an exact `ip`, files whose Bloom filter rules it out are skipped.
+    """
+    files = _live_files(website_id__in=website_ids)
+    if first_day:
+        files = files.filter(day__gte=first_day)
+    if last_day:
+        files = files.filter(day__lte=last_day)
+    rows = list(files.order_by("-day", "path").values_list("pk", "day", "path"))
+    if ip is not None:
+        missing = [pk for pk, _d, path in rows if (pk, path) not in _bloom_cache]
+        if missing:
+            loaded = ArchiveFile.objects.filter(pk__in=missing).values_list(
+                "pk", "path", "ip_bloom"
+            )
+            with _bloom_lock:
+                if len(_bloom_cache) > BLOOM_CACHE_FILES:
+                    _bloom_cache.clear()
+                for pk, path, bloom in loaded:
+                    _bloom_cache[(pk, path)] = bytes(bloom)
+        # A filter missing (the cache was just cleared by another thread) rules nothing out.
+        rows = [
+            row
+            for row in rows
+            if (bloom := _bloom_cache.get((row[0], row[2]))) is None or bloom_may_contain(bloom, ip)
+        ]
+    base = archive_root()
+    return [(day, str(base / path)) for _pk, day, path in rows]

@@ -1,0 +1,164 @@
+"""The archive: spool → Parquet compaction, parse errors, query, merge, integrity."""
+
+from datetime import datetime, timedelta
+
+import duckdb
+import pytest
+
+from yiyun.core.clock import SHANGHAI
+from yiyun.websites import archive
+from yiyun.websites.models import ArchiveFile, CompactedSegment, DailyCoverage
+from yiyun.websites.selectors import LogFilter, accesslog_page
+from yiyun.websites.spool import SpoolWriter, segments_ready, spool_dirs
+from yiyun.websites.tests.factories import combined, lines_over, sites_for
+
+DAY = datetime(2026, 3, 2, 8, 0, tzinfo=SHANGHAI)
+IPS = ["203.0.113.7", "2001:db8::1", "198.51.100.23", "2001:db8:0:0:0:0:0:42"]
+
+
+@pytest.fixture
+def site(world, settings, tmp_path):
+    return sites_for(world, settings, tmp_path)
+
+
+def _ingest(site, lines, website=None):
+    writer = SpoolWriter(site.root)
+    writer.append((website or site.website).pk, lines)
+    writer.close()
+    return archive.compact(idle_seconds=None)
+
+
+def _all(site, **filters):
+    page = accesslog_page(websites=[site.website], log_filter=LogFilter(**filters), limit=1000)
+    return page.rows
+
+
+@pytest.mark.django_db
+def test_clause_2_4_lines_are_archived_sorted_by_client_ip(site):
+    lines = lines_over(DAY, 200, step=timedelta(minutes=3), ips=IPS)
+    result = _ingest(site, lines)
+    assert result.lines == 200 and result.parse_errors == 0
+    files = ArchiveFile.objects.filter(website=site.website, removed_at__isnull=True)
+    assert {f.day.isoformat() for f in files} == {"2026-03-02"}
+    assert not segments_ready(root=site.root)
+    # Sorted by client address within the file (what makes an IP lookup cheap).
+    path = str(site.root / "archive" / files[0].path)
+    keys = duckdb.sql(f"SELECT ip_hi, ip_lo FROM read_parquet('{path}')").fetchall()  # noqa: S608
+    assert keys == sorted(keys)
+    rows = _all(site, ip="2001:db8::42")
+    assert len(rows) == 50
+    assert {row["ip"] for row in rows} == {"2001:db8::42"}
+    assert rows[0]["host"] == "www.kpxyy.cn" and rows[0]["method"] == "GET"
+    assert rows[0]["ts"] > rows[-1]["ts"]  # newest first
+    assert len(_all(site, ip="203.0.113.0/24")) == 50
+    assert len(_all(site, ip="2001:db8::/32")) == 100
+    assert len(_all(site, ip="192.0.2.1")) == 0
+    coverage = DailyCoverage.objects.get(website=site.website, day=DAY.date())
+    assert coverage.lines == 200 and sum(coverage.hours) == 200
+
+
+@pytest.mark.django_db
+def test_clause_2_4_malformed_line_is_kept_verbatim_and_flagged(site):
+    bad = 'this is "not a log line at all'
+    control = "tab\there and a bell \x07"
+    lines = [combined("203.0.113.7", DAY), bad, combined("203.0.113.8", DAY), control]
+    result = _ingest(site, lines)
+    assert result.lines == 4 and result.parse_errors == 2
+    errors = _all(site, errors_only=True)
+    assert sorted(row["raw"] for row in errors) == sorted([bad, "tab\\x09here and a bell \\x07"])
+    assert all(row["ip"] is None for row in errors)
+    # Unparsed lines count on the day they were received (their own time is unknown).
+    coverage = DailyCoverage.objects.filter(website=site.website)
+    assert sum(row.parse_errors for row in coverage) == 2
+    assert sum(row.lines for row in coverage) == 4
+
+
+@pytest.mark.django_db
+def test_combined_without_host_takes_the_websites_domain(site):
+    _ingest(site, [combined("203.0.113.7", DAY, host=None, path="/a b")])
+    [row] = _all(site)
+    assert row["host"] == "www.kpxyy.cn" and row["path"] == "/a" and row["protocol"] == "b"
+
+
+@pytest.mark.django_db
+def test_query_filters_and_pages_through_every_row(site):
+    lines = lines_over(DAY, 300, step=timedelta(minutes=17), ips=IPS)  # over 4 days
+    lines.append(combined("203.0.113.7", DAY, path="/special/x", status=404))
+    _ingest(site, lines)
+    seen, cursor = [], ""
+    while True:
+        page = accesslog_page(
+            websites=[site.website], log_filter=LogFilter(), cursor=cursor, limit=37
+        )
+        seen.extend(page.rows)
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert len(seen) == 301
+    assert len({(row["website_id"], row["rid"]) for row in seen}) == 301
+    assert [row["ts"] for row in seen] == sorted((row["ts"] for row in seen), reverse=True)
+    assert len(_all(site, status=404)) == 1
+    assert len(_all(site, path="/special/")) == 1
+    since = DAY + timedelta(hours=24)
+    window = _all(site, since=since, until=since + timedelta(hours=6))
+    assert window and all(since <= row["ts"] < since + timedelta(hours=6) for row in window)
+    ip_window = _all(site, ip="198.51.100.23", since=since, until=since + timedelta(hours=6))
+    assert {row["ip"] for row in ip_window} == {"198.51.100.23"}
+    assert len(ip_window) == len([r for r in window if r["ip"] == "198.51.100.23"])
+    assert _all(site, domain="WWW.KPXYY.CN") and not _all(site, domain="other.example")
+
+
+@pytest.mark.django_db
+def test_compaction_is_exactly_once_when_a_segment_is_seen_again(site):
+    writer = SpoolWriter(site.root)
+    writer.append(site.website.pk, [combined("203.0.113.7", DAY)] * 5)
+    segment = writer.seal()
+    writer.close()
+    copy = segment.read_bytes()
+    archive.compact(idle_seconds=None)
+    assert CompactedSegment.objects.filter(segment_id=segment.stem).exists()
+    # A crash after the commit, before the segment was deleted, brings it back.
+    segment.write_bytes(copy)
+    archive.compact(idle_seconds=None)
+    assert not segment.exists()
+    assert len(_all(site)) == 5
+
+
+@pytest.mark.django_db
+def test_days_with_many_files_are_merged_keeping_every_row(site):
+    for i in range(3):
+        _ingest(site, [combined(IPS[i], DAY + timedelta(minutes=i))] * 4)
+    assert ArchiveFile.objects.filter(removed_at__isnull=True).count() == 3
+    merged = archive.merge_days(now=DAY + timedelta(days=2))
+    assert merged == 1
+    live = ArchiveFile.objects.filter(removed_at__isnull=True)
+    assert live.count() == 1 and live[0].rows == 12
+    assert len(_all(site)) == 12
+    assert archive.verify() == []
+
+
+@pytest.mark.django_db
+def test_other_websites_lines_stay_apart(site):
+    writer = SpoolWriter(site.root)
+    writer.append(site.website.pk, [combined("203.0.113.7", DAY)])
+    writer.append(site.other.pk, [combined("203.0.113.7", DAY, host="www.wsxyy.cn")] * 2)
+    writer.close()
+    archive.compact(idle_seconds=None)
+    assert len(_all(site)) == 1
+    other = accesslog_page(websites=[site.other], log_filter=LogFilter(ip="203.0.113.7"))
+    assert len(other.rows) == 2
+
+
+@pytest.mark.django_db
+def test_a_segment_that_cannot_be_read_is_set_aside_not_lost(site):
+    writer = SpoolWriter(site.root)
+    writer.append(site.website.pk, [combined("203.0.113.7", DAY)] * 2)
+    writer.close()
+    _open, ready = spool_dirs(site.root)
+    poison = ready / "poison.log"
+    poison.write_bytes(b"not\x1fa\x1fnumber\n0\x1f1\x1f\n")
+    result = archive.compact(idle_seconds=None)
+    assert result.lines == 2
+    assert (site.root / "spool" / "failed" / "poison.log").exists()
+    assert not list(ready.glob("*.log"))
+    assert archive.verify() == []
