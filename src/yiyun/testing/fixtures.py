@@ -79,3 +79,9 @@ def login():
 def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; tests that check hashing ask for it explicitly.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path_factory):
+    # Uploaded and generated files of a test never land in the working tree's var/.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
