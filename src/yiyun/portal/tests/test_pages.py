@@ -65,3 +65,8 @@ def test_audit_log_shows_only_the_users_organisations(world, login):
     assert "test.for_a" in provider_page and "test.for_b" in provider_page
     filtered = login(world.auditor_a).get(reverse("portal:audit"), {"action": "person."})
     assert "test.for_a" not in filtered.content.decode()
+
+
+def test_language_switch_names_each_language_in_itself(world, login):
+    page = login(world.admin_a).get(reverse("portal:dashboard")).content.decode()
+    assert ">English</button>" in page and ">简体中文</button>" in page
