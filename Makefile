@@ -68,7 +68,7 @@ test: lint test-sqlite test-postgres
 
 # Run as modules from the repository root: as plain scripts, bench/ would come first on
 # sys.path and bench/calendar.py would shadow the standard library's calendar.
-BENCHES := calendar obligations accesslogs notices circuits datalife servicedesk contract_import
+BENCHES := calendar obligations accesslogs notices circuits datalife servicedesk contract_import billing
 bench: install-dev
 	for name in $(BENCHES); do $(BIN)/python -m bench.$$name; done
 

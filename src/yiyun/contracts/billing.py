@@ -794,6 +794,8 @@ def billing_payment_record(
     amount still open is refused; paying it in full meets its 二.2 obligation."""
     contract = schedule_item.contract
     _require_record(by, contract)
+    # One payment against an item at a time: what is still open is read under the lock.
+    schedule_item = PaymentScheduleItem.objects.select_for_update().get(pk=schedule_item.pk)
     (line,) = [line for line in payment_lines(contract) if line.item.pk == schedule_item.pk]
     try:
         value = cny(amount)

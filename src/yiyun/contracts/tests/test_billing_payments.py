@@ -191,3 +191,16 @@ def test_billing_setup_is_idempotent_and_skips_what_is_already_due(world):
     # 2024-12-31 is past on 2025-06-01: only the 2025-12-31 payment gets an obligation.
     assert [o.due_at for o in first] == [bj(2026, 1, 1)] and again == []
     assert contract.open_parameters.filter(key=GRACE_KEY).count() == 1
+
+
+def test_clauses_and_the_worker_job_are_registered_at_startup():
+    from yiyun.contracts.acceptance import RECTIFICATION_RULE
+    from yiyun.core.apps_registry import periodic_jobs
+    from yiyun.obligations.registry import registered
+
+    payment = registered(PAYMENT_RULE)
+    assert payment is not None and payment.clock == "set" and payment.bound == "customer"
+    assert payment.on_breach == "yiyun.contracts.billing.payment_overdue"
+    rectification = registered(RECTIFICATION_RULE)
+    assert rectification.clause == "1.3" and rectification.right == "customer_may_terminate"
+    assert ("yiyun.contracts.billing.billing_sync", 60) in periodic_jobs()
