@@ -84,6 +84,13 @@ def scenario_env(transactional_db, tmp_path):
     connection.close()  # a template database must have no one connected
     with psycopg.connect(**dsn, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # Earlier tests' threads (live servers, peers) may still hold idle connections
+        # to the test database, and a template must have nobody connected.
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [template],
+        )
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
     try:
