@@ -145,3 +145,19 @@ def test_notice_document_is_served_to_the_contracts_parties_only(
     assert b"".join(response.streaming_content) == b"%PDF-1.4 letter"
     assert login(world.admin_b).get(url).status_code == 404
     assert login(world.admin_a).get(url + "?consent=1").status_code == 404
+
+
+def test_contract_page_links_to_acceptance_billing_settlement_and_sla(world, login):
+    from yiyun.contracts.services import contract_load_file
+    from yiyun.portal.demo import SEED_CONTRACT
+
+    contract, _created = contract_load_file(path=SEED_CONTRACT, by="test")
+    page = login(world.provider_admin).get(f"/contracts/{contract.pk}/").content.decode()
+    for url in [
+        f"/contracts/{contract.pk}/acceptance/",
+        f"/contracts/{contract.pk}/billing/",
+        f"/contracts/{contract.pk}/billing/settlement/",
+        f"/servicedesk/reports/{contract.pk}/",
+    ]:
+        assert f'href="{url}"' in page
+        assert login(world.provider_admin).get(url).status_code == 200
