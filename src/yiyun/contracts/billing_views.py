@@ -82,6 +82,15 @@ def _run(request, call, ok: str) -> bool:
     return True
 
 
+def _submit(request, form, action, ok: str) -> None:
+    """A posted form: when valid, `action(cleaned_data)` runs (refusals become messages);
+    otherwise its errors are shown."""
+    if form.is_valid():
+        _run(request, lambda: action(form.cleaned_data), ok)
+    else:
+        _form_errors(request, form)
+
+
 # -- acceptance (1.3) ----------------------------------------------------------------------
 
 
@@ -173,17 +182,12 @@ def acceptance_detail(request, pk: int):
 def acceptance_criterion_add(request, pk: int):
     record = _record(request, pk)
     _refuse_read_only(request.user)
-    form = CriterionAddForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: acceptance.acceptance_criterion_add(
-                record=record, by=request.user, **form.cleaned_data
-            ),
-            _("验收标准已增加。"),
-        )
-    else:
-        _form_errors(request, form)
+    _submit(
+        request,
+        CriterionAddForm(request.POST),
+        lambda data: acceptance.acceptance_criterion_add(record=record, by=request.user, **data),
+        _("验收标准已增加。"),
+    )
     return _to_record(record, "#criteria")
 
 
@@ -248,17 +252,14 @@ def acceptance_conclude(request, pk: int):
 def acceptance_sign(request, pk: int):
     record = _record(request, pk)
     _refuse_read_only(request.user)
-    form = SignForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: acceptance.acceptance_sign(
-                record=record, party=form.cleaned_data["party"], by=request.user
-            ),
-            _("已签字确认。"),
-        )
-    else:
-        _form_errors(request, form)
+    _submit(
+        request,
+        SignForm(request.POST),
+        lambda data: acceptance.acceptance_sign(
+            record=record, party=data["party"], by=request.user
+        ),
+        _("已签字确认。"),
+    )
     return _to_record(record, "#signatures")
 
 
@@ -267,17 +268,14 @@ def acceptance_sign(request, pk: int):
 def acceptance_rectification(request, pk: int):
     record = _record(request, pk)
     _refuse_read_only(request.user)
-    form = RectificationForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: acceptance.acceptance_rectification_set(
-                record=record, due_at=form.cleaned_data["due_at"], by=request.user
-            ),
-            _("整改期限已限定，乙方已收到通知。"),
-        )
-    else:
-        _form_errors(request, form)
+    _submit(
+        request,
+        RectificationForm(request.POST),
+        lambda data: acceptance.acceptance_rectification_set(
+            record=record, due_at=data["due_at"], by=request.user
+        ),
+        _("整改期限已限定，乙方已收到通知。"),
+    )
     return _to_record(record, "#rectification")
 
 
@@ -286,20 +284,17 @@ def acceptance_rectification(request, pk: int):
 def acceptance_rectification_done(request, pk: int):
     record = _record(request, pk)
     _refuse_read_only(request.user)
-    form = RectificationDoneForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: acceptance.acceptance_rectification_complete(
-                record=record,
-                at=form.cleaned_data["at"],
-                note=form.cleaned_data["note"],
-                by=request.user,
-            ),
-            _("已登记整改完毕，服务期已相应顺延。"),
-        )
-    else:
-        _form_errors(request, form)
+    _submit(
+        request,
+        RectificationDoneForm(request.POST),
+        lambda data: acceptance.acceptance_rectification_complete(
+            record=record,
+            at=data["at"],
+            note=data["note"],
+            by=request.user,
+        ),
+        _("已登记整改完毕，服务期已相应顺延。"),
+    )
     return _to_record(record, "#rectification")
 
 
@@ -308,17 +303,14 @@ def acceptance_rectification_done(request, pk: int):
 def acceptance_scan(request, pk: int):
     record = _record(request, pk)
     _refuse_read_only(request.user)
-    form = ScanForm(request.POST, request.FILES)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: acceptance.acceptance_scan_attach(
-                record=record, scan=form.cleaned_data["scan"], by=request.user
-            ),
-            _("扫描件已上传。"),
-        )
-    else:
-        _form_errors(request, form)
+    _submit(
+        request,
+        ScanForm(request.POST, request.FILES),
+        lambda data: acceptance.acceptance_scan_attach(
+            record=record, scan=data["scan"], by=request.user
+        ),
+        _("扫描件已上传。"),
+    )
     return _to_record(record, "#documents")
 
 
@@ -508,17 +500,12 @@ def billing_payment_add(request, pk: int):
         pk=pk,
     )
     _refuse_read_only(request.user)
-    form = BillingPaymentForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: billing.billing_payment_record(
-                schedule_item=item, by=request.user, **form.cleaned_data
-            ),
-            _("付款已登记。"),
-        )
-    else:
-        _form_errors(request, form)
+    _submit(
+        request,
+        BillingPaymentForm(request.POST),
+        lambda data: billing.billing_payment_record(schedule_item=item, by=request.user, **data),
+        _("付款已登记。"),
+    )
     return _to_billing(item.contract, "#schedule")
 
 
@@ -527,17 +514,14 @@ def billing_payment_add(request, pk: int):
 def billing_finance_contact_add(request, pk: int):
     contract = _contract(request, pk)
     _refuse_read_only(request.user)
-    form = FinanceContactForm(request.POST, contract=contract)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: billing.finance_contact_add(
-                contract=contract, person=form.cleaned_data["person"], by=request.user
-            ),
-            _("财务联系人已指定，付款提醒将发送给此人。"),
-        )
-    else:
-        _form_errors(request, form)
+    _submit(
+        request,
+        FinanceContactForm(request.POST, contract=contract),
+        lambda data: billing.finance_contact_add(
+            contract=contract, person=data["person"], by=request.user
+        ),
+        _("财务联系人已指定，付款提醒将发送给此人。"),
+    )
     return _to_billing(contract, "#contacts")
 
 
@@ -546,17 +530,14 @@ def billing_finance_contact_add(request, pk: int):
 def billing_finance_contact_remove(request, pk: int):
     contract = _contract(request, pk)
     _refuse_read_only(request.user)
-    form = FinanceContactForm(request.POST, contract=contract)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: billing.finance_contact_remove(
-                contract=contract, person=form.cleaned_data["person"], by=request.user
-            ),
-            _("财务联系人已移除。"),
-        )
-    else:
-        _form_errors(request, form)
+    _submit(
+        request,
+        FinanceContactForm(request.POST, contract=contract),
+        lambda data: billing.finance_contact_remove(
+            contract=contract, person=data["person"], by=request.user
+        ),
+        _("财务联系人已移除。"),
+    )
     return _to_billing(contract, "#contacts")
 
 
