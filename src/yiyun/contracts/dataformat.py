@@ -160,6 +160,13 @@ class OpenParameterIn(_Strict):
     value: str | None = None
 
 
+class ClauseLimitIn(_Strict):
+    """A clock this contract writes differently from the template (e.g. 2.2 in 12 h)."""
+
+    clock: Literal["hours", "days", "workdays", "months"]
+    n: Annotated[int, Field(gt=0, le=10000)]
+
+
 class ContractIn(_Strict):
     number: Annotated[str, Field(min_length=1, max_length=60)]
     title: Text
@@ -178,6 +185,8 @@ class ContractIn(_Strict):
     entitlements: list[EntitlementIn] = []
     circuits: list[CircuitIn] = []
     open_parameters: list[OpenParameterIn] = []
+    # Registry key → this contract's own limit, where it departs from the registry's.
+    clause_limits: dict[str, ClauseLimitIn] = {}
 
 
 _MESSAGES = {
@@ -223,6 +232,18 @@ def _message(error: dict) -> str:
 IMPORT_KEY = "import"
 
 
+def _clause_limit_errors(contract: ContractIn) -> list[str]:
+    from yiyun.obligations.choices import ObligationClock
+    from yiyun.obligations.registry import registered
+
+    errors = []
+    for key in contract.clause_limits:
+        rule = registered(key)
+        if rule is None or rule.clock == ObligationClock.SET:
+            errors.append(f"clause_limits.{key}: no clause with a clock of its own")
+    return errors
+
+
 def contract_parse(data) -> ContractIn:
     """Check a contract document (already read from YAML/JSON) and return it typed.
 
@@ -239,7 +260,7 @@ def contract_parse(data) -> ContractIn:
         raise ContractDataError(
             [f"{_where(error['loc'])}: {_message(error)}" for error in exc.errors()]
         ) from None
-    errors = []
+    errors = _clause_limit_errors(contract)
     names = [component.name for component in contract.price_components]
     for position, payment in enumerate(contract.payment_schedule):
         if payment.component is not None and payment.component not in names:

@@ -84,6 +84,9 @@ class Contract(models.Model):
     renewal_months = models.PositiveSmallIntegerField(verbose_name=_("顺延月数"), default=12)
     # 1.2: the circuits as written; the circuits app takes them over.
     circuits = models.JSONField(verbose_name=_("电路"), default=list, blank=True)
+    # Clocks this contract writes differently from the registry's usual values:
+    # {"2.2": {"clock": "hours", "n": 12}}; obligation_open uses them.
+    clause_limits = models.JSONField(verbose_name=_("本合同的条款时限"), default=dict, blank=True)
     source_name = models.CharField(verbose_name=_("数据文件"), max_length=200, blank=True)
     source_digest = models.CharField(verbose_name=_("数据摘要"), max_length=64, blank=True)
     # The data as loaded (normalised), to say what differs when it is loaded again.

@@ -67,6 +67,10 @@ def _start_of(day: date) -> datetime:
 
 def _digest(parsed: ContractIn) -> tuple[dict, str]:
     normal = parsed.model_dump(mode="json")
+    # Absent and empty are the same contract: contracts loaded before clause_limits
+    # existed keep their digest.
+    if not normal["clause_limits"]:
+        del normal["clause_limits"]
     text = json.dumps(normal, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return normal, hashlib.sha256(text.encode()).hexdigest()
 
@@ -135,6 +139,7 @@ def contract_load(*, data, by, source_name: str = "") -> tuple[Contract, bool]:
         renewal_notice_months=parsed.renewal.notice_months_before_end,
         renewal_months=parsed.renewal.renews_for_months,
         circuits=normal["circuits"],
+        clause_limits=normal.get("clause_limits", {}),
         source_name=source_name[:200],
         source_digest=digest,
         source_data=normal,

@@ -119,9 +119,12 @@ def obligation_open(
         )
     if subject is not None and subject.pk is None:
         raise DomainError(_("事由对象尚未保存"), field="subject")
+    # The contract's own limit where it departs from the template (e.g. 2.2 in 12 h).
+    own = (contract.clause_limits or {}).get(rule.key, {})
+    clock_name, limit = own.get("clock", rule.clock), own.get("n", rule.n)
     due = _compute_due(
-        clock_name=rule.clock,
-        n=rule.n,
+        clock_name=clock_name,
+        n=limit,
         before=rule.before,
         trigger_at=trigger_at,
         close_time=rule.close_time,
@@ -139,8 +142,8 @@ def obligation_open(
         subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
         subject_id=str(subject.pk) if subject is not None else "",
         trigger_at=trigger_at,
-        clock=rule.clock,
-        limit=rule.n,
+        clock=clock_name,
+        limit=limit,
         before=rule.before,
         base_due_at=due.at,
         due_at=due.at,

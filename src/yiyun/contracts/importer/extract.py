@@ -1149,6 +1149,14 @@ def _clauses(ex: Extraction) -> None:
                     },
                 )
         ex.clauses[key] = value
+    # Kept as written, so the engine runs this contract's own clock (not the template's).
+    limits = {
+        key: {"clock": value.clock, "n": int(value.n)}
+        for key, value in ex.clauses.items()
+        if value.meta.flag == FieldFlag.DIFFERS and value.clock in _OWN_CLOCKS
+    }
+    if limits:
+        ex.data["clause_limits"] = limits
 
     for key, pattern in _PENALTY_PATTERNS:
         usual = PENALTY_RATES[key] * 100
@@ -1194,6 +1202,8 @@ def _clauses(ex: Extraction) -> None:
 
 # -- output order ----------------------------------------------------------------------------------
 
+_OWN_CLOCKS = {"hours", "days", "workdays", "months"}
+
 _ORDER = (
     "number",
     "title",
@@ -1212,6 +1222,7 @@ _ORDER = (
     "entitlements",
     "circuits",
     "open_parameters",
+    "clause_limits",
 )
 
 

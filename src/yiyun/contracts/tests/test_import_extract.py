@@ -97,6 +97,9 @@ def test_clause_12h_fault_limit_is_imported_and_flagged_not_normalised():
     assert document[IMPORT_KEY]["clauses"]["2.2"]["n"] == 12
     assert "24 小时" in document[IMPORT_KEY]["clauses"]["2.2"]["message"]
     assert any(flag["path"] == "clauses.2.2" for flag in document[IMPORT_KEY]["flags"])
+    # …and carried into the contract data, so the engine runs the contract's own clock.
+    assert document["clause_limits"] == {"2.2": {"clock": "hours", "n": 12}}
+    assert "clause_limits" not in contract_extract(seed_text()).data
     # Every other clause is as usual.
     assert [key for key, c in extraction.clauses.items() if c.meta.flag] == ["2.2"]
 
