@@ -577,32 +577,44 @@ def _measure(request, **ground) -> None:
         messages.error(request, exc.message)
 
 
+def _ground_action(request, *, answer, review, measure, answered: str) -> None:
+    """One posted action on a complaint (2.10) or a violation (3.6): the customer's answer,
+    the provider's review of it, or a measure; refusals become messages."""
+    form = GroundActionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _errors(request, form)
+        return
+    action, text = form.cleaned_data["action"], form.cleaned_data["text"]
+    try:
+        if action == "answer":
+            answer(text, _uploads(request))
+            messages.success(request, answered)
+        elif action in ("accept", "reject"):
+            review(action == "accept", text)
+            messages.success(request, _("已记录。"))
+        else:
+            measure()
+    except (DomainError, PermissionDenied) as exc:
+        # What the other party does (or only the provider may) is refused with a message.
+        messages.error(request, _refusal(exc))
+
+
 @login_required
 @require_POST
 def complaint_act(request, pk: int):
     complaint = get_object_or_404(complaints_visible(request.user), pk=pk)
     _require_write(request.user)
-    form = GroundActionForm(request.POST, request.FILES)
-    if form.is_valid():
-        action, text = form.cleaned_data["action"], form.cleaned_data["text"]
-        try:
-            if action == "answer":
-                complaint_answer(
-                    complaint=complaint, by=request.user, answer=text, uploads=_uploads(request)
-                )
-                messages.success(request, _("说明已提交。"))
-            elif action in ("accept", "reject"):
-                complaint_review(
-                    complaint=complaint, by=request.user, accept=action == "accept", note=text
-                )
-                messages.success(request, _("已记录。"))
-            else:
-                _measure(request, complaint=complaint)
-        except (DomainError, PermissionDenied) as exc:
-            # What the other party does (or only the provider may) is refused with a message.
-            messages.error(request, _refusal(exc))
-    else:
-        _errors(request, form)
+    _ground_action(
+        request,
+        answer=lambda text, uploads: complaint_answer(
+            complaint=complaint, by=request.user, answer=text, uploads=uploads
+        ),
+        review=lambda accept, note: complaint_review(
+            complaint=complaint, by=request.user, accept=accept, note=note
+        ),
+        measure=lambda: _measure(request, complaint=complaint),
+        answered=_("说明已提交。"),
+    )
     return HttpResponseRedirect(
         reverse("servicedesk:complaint_detail", kwargs={"pk": complaint.pk})
     )
@@ -680,27 +692,17 @@ def violation_detail(request, pk: int):
 def violation_act(request, pk: int):
     violation = get_object_or_404(violations_visible(request.user), pk=pk)
     _require_write(request.user)
-    form = GroundActionForm(request.POST, request.FILES)
-    if form.is_valid():
-        action, text = form.cleaned_data["action"], form.cleaned_data["text"]
-        try:
-            if action == "answer":
-                violation_rectification_report(
-                    violation=violation, by=request.user, text=text, uploads=_uploads(request)
-                )
-                messages.success(request, _("整改情况已报告。"))
-            elif action in ("accept", "reject"):
-                violation_review(
-                    violation=violation, by=request.user, accept=action == "accept", note=text
-                )
-                messages.success(request, _("已记录。"))
-            else:
-                _measure(request, violation=violation)
-        except (DomainError, PermissionDenied) as exc:
-            # What the other party does (or only the provider may) is refused with a message.
-            messages.error(request, _refusal(exc))
-    else:
-        _errors(request, form)
+    _ground_action(
+        request,
+        answer=lambda text, uploads: violation_rectification_report(
+            violation=violation, by=request.user, text=text, uploads=uploads
+        ),
+        review=lambda accept, note: violation_review(
+            violation=violation, by=request.user, accept=accept, note=note
+        ),
+        measure=lambda: _measure(request, violation=violation),
+        answered=_("整改情况已报告。"),
+    )
     return HttpResponseRedirect(
         reverse("servicedesk:violation_detail", kwargs={"pk": violation.pk})
     )

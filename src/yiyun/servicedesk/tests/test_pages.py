@@ -7,7 +7,14 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from yiyun.servicedesk.models import Complaint, ContactChange, DutyShift, SlaReport, Ticket
+from yiyun.servicedesk.models import (
+    Complaint,
+    ContactChange,
+    DutyShift,
+    SlaReport,
+    Ticket,
+    ViolationNotice,
+)
 from yiyun.servicedesk.tests.fixtures import PNG, at, contract, media  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("media", "contract")
@@ -159,6 +166,16 @@ def test_complaint_and_violation_pages(world, login):
         )
         listing = admin.get(reverse("servicedesk:violation_list")).content.decode()
         assert "2.7.5" in listing and "2026-04-02 00:00" in listing
+        violation_act = reverse(
+            "servicedesk:violation_act", kwargs={"pk": ViolationNotice.objects.get().pk}
+        )
+        # 3.6: no 3.3 measure inside the 30 days; the page says from when.
+        early = provider.post(
+            violation_act, {"action": "measure", "measure_kind": "delete_content"}, follow=True
+        )
+        assert "2026-04-02 00:00" in early.content.decode()
+        admin.post(violation_act, {"action": "answer", "text": "已删除相关内容"})
+        assert ViolationNotice.objects.get().status == "reported"
 
 
 def test_roster_report_and_verify_pages(world, login, contract):  # noqa: F811
