@@ -5,8 +5,9 @@
 Generates N nginx `combined` lines (an IP mix of IPv4 and IPv6 with a long tail, 180 days
 with a daily rhythm, a few malformed lines) in a temporary directory, then measures:
 - GoAccess (Debian package, `--log-format=COMBINED`) on the file: the reference;
-- yiyun end to end, file → Parquet (`yiyun logs import`: hash, parse, sort by client
-  IP, zstd Parquet per website and day, Bloom filters, manifest);
+- yiyun end to end, file → Parquet (`yiyun logs import`: hash, parse, zstd Parquet per
+  website and month as the lines came, Bloom filters, coverage, manifest), then the
+  worker's merge that rewrites each month sorted by client IP; both timed, and together;
 - yiyun from the spool (lines appended in HTTP-sized batches, then compacted);
 - Parquet size against the raw size;
 - an IP lookup over all days and an IP + 7-day lookup (cold and warm).
@@ -270,22 +271,38 @@ def _bench(args, work: Path) -> None:
     result, _added = archive.import_file(website=website, path=raw)
     yiyun_seconds = time.perf_counter() - started
     yiyun_cpu = time.process_time() - cpu_started
-    archive.merge_days()
+    written = len(result.files)
+    cpu_merge, started = time.process_time(), time.perf_counter()
+    merged = archive.merge_months()
+    merge_seconds = time.perf_counter() - started
+    merge_cpu = time.process_time() - cpu_merge
     files = ArchiveFile.objects.filter(website=website, removed_at__isnull=True)
     parquet_size = sum(f.bytes for f in files)
     print(
         f"yiyun import → Parquet: {yiyun_seconds:.1f} s, {result.lines / yiyun_seconds:,.0f} "
         f"lines/s, CPU {yiyun_cpu:.1f} s ({result.parse_errors} parse errors kept, "
-        f"{files.count()} day files)"
+        f"{written} month files)"
     )
     phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.timings.items())
-    print(f"  phases: hash+check {yiyun_seconds - sum(result.timings.values()):.1f} s, {phases}")
+    print(
+        f"  phases: {phases}, the rest (hash, checks) {yiyun_seconds - sum(result.timings.values()):.1f} s"
+    )
+    both = yiyun_seconds + merge_seconds
+    print(
+        f"yiyun merge into IP-sorted month files (worker): {merge_seconds:.1f} s, "
+        f"{result.lines / merge_seconds:,.0f} lines/s, CPU {merge_cpu:.1f} s ({merged} months); "
+        f"import + merge {both:.1f} s = {result.lines / both:,.0f} lines/s"
+    )
     if goaccess_seconds:
         ratio = goaccess_seconds / yiyun_seconds
         print(
-            f"  ratio yiyun / GoAccess: {ratio:.1f}× wall (target ≥ 8×) "
+            f"  ratio yiyun import / GoAccess: {ratio:.1f}× wall (target ≥ 8×) "
             f"{'OK' if ratio >= 8 else 'BELOW TARGET'}; {goaccess_cpu / yiyun_cpu:.1f}× CPU time "
             f"(the figure a busy machine does not distort)"
+        )
+        print(
+            f"  ratio yiyun import + merge / GoAccess: {goaccess_seconds / both:.1f}× wall, "
+            f"{goaccess_cpu / (yiyun_cpu + merge_cpu):.1f}× CPU time"
         )
     share = parquet_size / raw_size
     print(
@@ -330,7 +347,7 @@ def _bench(args, work: Path) -> None:
     counts = duckdb.sql(query + " GROUP BY ip ORDER BY n DESC").fetchall()
     frequent = counts[min(200, len(counts) - 1)][0]
     rare = next((ip for ip, n in counts if n <= 3), counts[-1][0])
-    last_day = max(f.day for f in files)
+    last_day = max(f.last_day for f in files)
     week_end = datetime.combine(last_day, datetime.min.time(), tzinfo=CST) + timedelta(days=1)
     week = (week_end - timedelta(days=7), week_end)
 
@@ -365,6 +382,12 @@ def _bench(args, work: Path) -> None:
             f"{label}: {rows} rows, cold {cold * 1000:.1f} ms, warm {warm * 1000:.1f} ms "
             f"(target < 50 ms) {verdict if 'all' in label else ''}"
         )
+    archive_module._bloom_cache.clear()
+    selectors._connection = None
+    browse = lambda: accesslog_page(websites=[website], log_filter=LogFilter(), limit=100)  # noqa: E731
+    cold, _page = timed(browse)
+    warm, _page = timed(browse, repeat=5)
+    print(f"newest 100 lines, no filter: cold {cold * 1000:.1f} ms, warm {warm * 1000:.1f} ms")
     started = time.perf_counter()
     problems = archive.verify()
     print(f"yiyun logs verify: {len(problems)} problems, {time.perf_counter() - started:.1f} s")

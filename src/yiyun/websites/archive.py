@@ -30,9 +30,10 @@ import socket
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -40,7 +41,6 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from django.db import transaction
-from django.db.models import Count, Q
 
 from yiyun.core import clock
 from yiyun.websites.choices import ManifestAction, RemoveReason
@@ -59,10 +59,10 @@ from yiyun.websites.tokens import fsync_dir
 log = logging.getLogger("yiyun.websites.archive")
 
 GENESIS = "0" * 64
-# Small row groups: an IP lookup decompresses only the group its (contiguous) rows are in.
-ROW_GROUP_SIZE = 2048
-# A day still receiving lines is merged once it has this many files (one per compaction).
-MERGE_OPEN_DAY_AT = 16
+# A month still receiving lines is merged once it has this many files (one per compaction),
+# or once a file as large as an imported log's is in it.
+MERGE_AT = 16
+MERGE_ROWS = 100_000
 # Recovery looks for undeleted files of removals this recent.
 RECOVER_REMOVED_DAYS = 30
 # The Bloom filter: at least 10 bits per distinct address, 3 hash functions (under 1.7 %
@@ -167,9 +167,11 @@ def _bloom_positions(hi: int, lo: int, bits: int) -> list[int]:
 
 
 def bloom_may_contain(bloom: bytes, key: tuple[int, int]) -> bool:
+    """False only when `key` is certainly not in the filter; an empty filter (a file as
+    compaction wrote it, not yet merged) rules nothing out."""
     bits = len(bloom) * 8
     if bits == 0:
-        return False
+        return True
     return all(bloom[p >> 3] & (0x80 >> (p & 7)) for p in _bloom_positions(*key, bits))
 
 
@@ -335,8 +337,20 @@ def compact(
         return result
 
 
-def compact_sources(sources: list[Source], *, root: Path) -> CompactionResult:
-    """Parse, sort and write `sources` into the archive (the compaction lock is held)."""
+def compact_sources(
+    sources: list[Source],
+    *,
+    root: Path,
+    admit: Callable[[list[Source]], list[Source] | None] | None = None,
+) -> CompactionResult | None:
+    """Parse and write `sources` into the archive (the compaction lock is held).
+
+    Lines are written as they came, one file per website and month; the worker's merge
+    sorts them by client IP later (`merge_months`), off the ingest path. `admit`, called
+    once the files are written and before they are recorded, returns the sources to
+    record (their segment ids final), or None to throw the work away (then so is the
+    result: None).
+    """
     result = CompactionResult(segments=len(sources))
     done = set(
         CompactedSegment.objects.filter(segment_id__in=[s.segment_id for s in sources]).values_list(
@@ -354,42 +368,56 @@ def compact_sources(sources: list[Source], *, root: Path) -> CompactionResult:
     try:
         _stage_lines(connection, sources, websites)
         started = result.lap("read+parse", started)
-        result.orphans = _keep_orphans(connection, root, batch)
-        counts = dict(
-            connection.execute(
-                "SELECT website_id, count(*) FROM parsed GROUP BY website_id"
-            ).fetchall()
-        )
-        if not counts:
+        if any(s.website_id is None for s in sources):
+            result.orphans = _keep_orphans(connection, root, batch)
+        _key_addresses(connection)
+        groups = connection.execute(
+            """SELECT website_id, month, min(day), max(day), count(*),
+                 count(*) FILTER (WHERE NOT ok)
+               FROM parsed GROUP BY ALL ORDER BY ALL"""
+        ).fetchall()
+        if not groups:
             _record(sources=sources, files=[], coverage=[], batch=batch)
             return result
+        counts: dict[int, int] = defaultdict(int)
+        for website_id, *_range, rows, _errors in groups:
+            counts[int(website_id)] += rows
         starts = _reserve_row_ids(counts)
-        connection.execute(
-            "CREATE TEMP TABLE rid_start (website_id BIGINT, start UBIGINT, domain VARCHAR)"
-        )
-        connection.executemany(
-            "INSERT INTO rid_start VALUES (?, ?, ?)",
-            [(wid, start, websites[wid].domain) for wid, start in starts.items()],
-        )
-        _finish_rows(connection)
         started = result.lap("keys", started)
         staging.mkdir(parents=True, exist_ok=True)
-        _write_partitions(connection, "final", staging)
-        started = result.lap("sort+write", started)
-        blooms = _blooms(connection, "final")
+        written = []
+        for website_id, month, first_day, last_day, _rows, _errors in groups:
+            target = staging / f"{website_id}-{month:%Y-%m}.parquet"
+            projection = _archive_projection(
+                start=starts[website_id], domain=websites[website_id].domain
+            )
+            _copy_parquet(
+                connection,
+                f"SELECT {projection} FROM parsed "
+                f"WHERE website_id = {int(website_id)} AND month = DATE '{month.isoformat()}'",
+                target,
+            )
+            written.append(
+                _Written(target, int(website_id), month, first_day, last_day, ip_sorted=False)
+            )
+        started = result.lap("write", started)
         coverage = connection.execute(
             f"""SELECT website_id, day, {local_hour_sql("ts")} AS h,
-                 count(*), count(*) FILTER (WHERE parse_error)
-               FROM final GROUP BY ALL"""
+                 count(*), count(*) FILTER (WHERE NOT ok)
+               FROM parsed GROUP BY ALL"""
         ).fetchall()
-        totals = connection.execute(
-            "SELECT count(*), count(*) FILTER (WHERE parse_error) FROM final"
-        ).fetchone()
-        result.lines, result.parse_errors = int(totals[0]), int(totals[1])
+        result.lines = sum(g[4] for g in groups)
+        result.parse_errors = sum(g[5] for g in groups)
         started = result.lap("index+coverage", started)
     finally:
         connection.close()
-    files = _stage_files(staging, root, batch, blooms)
+    if admit is not None:
+        sources = admit(sources)
+        if sources is None:
+            shutil.rmtree(staging, ignore_errors=True)
+            return None
+    # No Bloom filter yet: these files are few and short-lived, the merge writes one.
+    files = _stage_files(written, root, batch, blooms={})
     _record(sources=sources, files=files, coverage=coverage, batch=batch)
     _publish(files, root)
     shutil.rmtree(staging, ignore_errors=True)
@@ -399,7 +427,12 @@ def compact_sources(sources: list[Source], *, root: Path) -> CompactionResult:
 
 
 def _stage_lines(connection, sources: list[Source], websites: dict[int, Website]) -> None:
-    """Read every source and parse each line in its website's format into `parsed`."""
+    """Read every source and parse each line in its website's format into `parsed`.
+
+    One pass: `parsed` holds what the files need, with IPv4 keys already computed and the
+    raw line only where it may be needed (a line that did not parse, or an address that
+    is not plain IPv4, checked in `_key_addresses`).
+    """
     union = " UNION ALL ".join(f"({source.sql()})" for source in sources)
     connection.execute(f"CREATE TEMP VIEW src AS {union}")
     by_format: dict[str, list[int]] = defaultdict(list)
@@ -419,32 +452,84 @@ def _stage_lines(connection, sources: list[Source], websites: dict[int, Website]
     if not selects:
         selects.append(LineFormat("").select("(SELECT * FROM src WHERE false)"))
     known = ", ".join(map(str, websites)) or "0"
-    # IPv4 keys here, in SQL; the raw line is kept only where it may be needed (a line
-    # that did not parse, or an address that is not plain IPv4 and is checked later).
-    octets = [f"try_cast(split_part(remote_addr, '.', {n}) AS UTINYINT)" for n in (1, 2, 3, 4)]
-    v4_ok = (
-        "ok AND strpos(remote_addr, ':') = 0 AND len(string_split(remote_addr, '.')) = 4 AND "
-        + " AND ".join(f"{o} IS NOT NULL" for o in octets)
-    )
+    octets = [f"try_cast(o[{n}] AS UTINYINT)" for n in (1, 2, 3, 4)]
     v4_lo = (
         f"(281470681743360 + ({octets[0]}::UBIGINT << 24) + ({octets[1]}::UBIGINT << 16)"
         f" + ({octets[2]}::UBIGINT << 8) + {octets[3]})::UBIGINT"
     )
+    received = "make_timestamp(received_us)::TIMESTAMPTZ"
+    moment = f"CASE WHEN ok THEN ts ELSE {received} END"
     connection.execute(
         f"""CREATE TEMP TABLE parsed AS
-        SELECT * EXCLUDE (line, v4),
-          CASE WHEN v4 THEN 0::UBIGINT END AS v4_hi,
-          CASE WHEN v4 THEN {v4_lo} END AS v4_lo,
-          CASE WHEN NOT v4 THEN line END AS line
+        SELECT * EXCLUDE (o, line, v4_lo, ok, ts, received_us),
+          ok AND v4_lo IS NOT NULL AS ok,
+          {moment} AS ts,
+          CASE WHEN ok AND v4_lo IS NOT NULL THEN 0::UBIGINT END AS ip_hi,
+          CASE WHEN ok THEN v4_lo END AS ip_lo,
+          {received} AS received_at,
+          ok AND v4_lo IS NULL AS check_address,
+          CASE WHEN NOT ok OR v4_lo IS NULL THEN line END AS line,
+          {local_day_sql(moment)} AS day,
+          date_trunc('month', {local_day_sql(moment)})::DATE AS month
         FROM (
-          SELECT *, coalesce({v4_ok}, false) AS v4
-          FROM ({" UNION ALL BY NAME ".join(f"({s})" for s in selects)})
-          WHERE website_id IN ({known}))"""
+          SELECT *,
+            CASE WHEN len(o) = 4 AND strpos(remote_addr, ':') = 0 THEN {v4_lo} END AS v4_lo
+          FROM (
+            SELECT * REPLACE (coalesce(ok, false) AS ok), string_split(remote_addr, '.') AS o
+            FROM ({" UNION ALL BY NAME ".join(f"({s})" for s in selects)})
+            WHERE website_id IN ({known})))"""
     )
-    connection.execute(
-        f"""CREATE TEMP TABLE orphans AS SELECT website_id, received_us, line FROM src
-        WHERE website_id NOT IN ({known})"""
-    )
+    if spooled:
+        connection.execute(
+            f"""CREATE TEMP TABLE orphans AS SELECT website_id, received_us, line FROM src
+            WHERE website_id NOT IN ({known})"""
+        )
+
+
+def _key_addresses(connection) -> None:
+    """Keys for the (few distinct) addresses that are not plain IPv4, found in Python.
+
+    A parsed line whose address is not an address at all becomes a parse error, its
+    time the time it was received.
+    """
+    addresses = connection.execute(
+        "SELECT DISTINCT remote_addr FROM parsed WHERE check_address"
+    ).fetchall()
+    v6 = {"addr": [], "canonical": [], "hi": [], "lo": []}
+    for (address,) in addresses:
+        try:
+            packed = socket.inet_pton(socket.AF_INET6, address)
+        except (OSError, ValueError):
+            continue
+        value = int.from_bytes(packed, "big")
+        v6["addr"].append(address)
+        if value >> 32 == 0xFFFF:  # ::ffff:a.b.c.d is an IPv4 client
+            v6["canonical"].append(socket.inet_ntop(socket.AF_INET, packed[12:]))
+        else:
+            v6["canonical"].append(socket.inet_ntop(socket.AF_INET6, packed))
+        v6["hi"].append(value >> 64)
+        v6["lo"].append(value & 0xFFFFFFFFFFFFFFFF)
+    if addresses:
+        keys = pa.table(
+            {
+                "addr": pa.array(v6["addr"], pa.string()),
+                "canonical": pa.array(v6["canonical"], pa.string()),
+                "hi": pa.array(v6["hi"], pa.uint64()),
+                "lo": pa.array(v6["lo"], pa.uint64()),
+            }
+        )
+        connection.register("v6_keys", keys)
+        connection.execute(
+            """UPDATE parsed SET ok = true, ip_hi = k.hi, ip_lo = k.lo, remote_addr = k.canonical
+               FROM v6_keys k WHERE parsed.check_address AND parsed.remote_addr = k.addr"""
+        )
+        connection.unregister("v6_keys")
+        moment = "received_at"
+        connection.execute(
+            f"""UPDATE parsed SET ts = {moment}, day = {local_day_sql(moment)},
+                 month = date_trunc('month', {local_day_sql(moment)})::DATE
+               WHERE check_address AND NOT ok"""
+        )
 
 
 def _keep_orphans(connection, root: Path, batch: str) -> int:
@@ -485,152 +570,113 @@ def local_hour_sql(ts: str) -> str:
     return f"(({_LOCAL_MICROS.format(ts=ts)} // 3600000000) % 24)"
 
 
-def _finish_rows(connection) -> None:
-    """The view `final`: client addresses as keys, days, row ids, unparsed lines verbatim.
-
-    A view, not a table: the sorted write, the Bloom filters and the coverage counts each
-    read only the columns they need from `parsed`.
-    """
-    # IPv4 in SQL; the (far fewer) distinct IPv6 addresses in Python.
-    addresses = connection.execute(
-        "SELECT DISTINCT remote_addr FROM parsed WHERE ok AND v4_lo IS NULL"
-    ).fetchall()
-    v6 = {"addr": [], "canonical": [], "hi": [], "lo": []}
-    for (address,) in addresses:
-        try:
-            packed = socket.inet_pton(socket.AF_INET6, address)
-        except (OSError, ValueError):
-            continue
-        value = int.from_bytes(packed, "big")
-        v6["addr"].append(address)
-        if value >> 32 == 0xFFFF:  # ::ffff:a.b.c.d is an IPv4 client
-            v6["canonical"].append(socket.inet_ntop(socket.AF_INET, packed[12:]))
-        else:
-            v6["canonical"].append(socket.inet_ntop(socket.AF_INET6, packed))
-        v6["hi"].append(value >> 64)
-        v6["lo"].append(value & 0xFFFFFFFFFFFFFFFF)
-    v6_table = pa.table(
-        {
-            "addr": pa.array(v6["addr"], pa.string()),
-            "canonical": pa.array(v6["canonical"], pa.string()),
-            "hi": pa.array(v6["hi"], pa.uint64()),
-            "lo": pa.array(v6["lo"], pa.uint64()),
-        }
-    )
-    connection.register("v6_keys", v6_table)
-    connection.execute(
-        f"""CREATE TEMP VIEW final AS
-        WITH keyed AS (
-          SELECT p.*,
-            coalesce(v4_hi, k.hi) AS ip_hi,
-            coalesce(v4_lo, k.lo) AS ip_lo,
-            coalesce(k.canonical, p.remote_addr) AS ip_text
-          FROM (SELECT *, rowid AS row_index FROM parsed) p
-          LEFT JOIN v6_keys k ON p.ok AND k.addr = p.remote_addr),
-        judged AS (
-          SELECT *, ok AND ip_lo IS NOT NULL AS good,
-            make_timestamp(received_us)::TIMESTAMPTZ AS received
-          FROM keyed),
-        timed AS (
-          SELECT *, CASE WHEN good THEN ts ELSE received END AS moment FROM judged)
-        SELECT
-          moment AS ts,
-          received AS received_at,
-          CASE WHEN good THEN ip_text END AS ip,
-          CASE WHEN good THEN ip_hi END AS ip_hi,
-          CASE WHEN good THEN ip_lo END AS ip_lo,
-          CASE WHEN good THEN coalesce(host, r.domain) END AS host,
-          CASE WHEN good THEN remote_user END AS remote_user,
-          CASE WHEN good THEN method END AS method,
-          CASE WHEN good THEN path END AS path,
-          CASE WHEN good THEN protocol END AS protocol,
-          CASE WHEN good THEN status END AS status,
-          CASE WHEN good THEN bytes END AS bytes,
-          CASE WHEN good THEN referer END AS referer,
-          CASE WHEN good THEN user_agent END AS user_agent,
-          CASE WHEN good THEN extra END AS extra,
-          NOT good AS parse_error,
-          CASE WHEN NOT good THEN line END AS raw,
-          (r.start + row_index)::UBIGINT AS rid,
-          website_id,
-          {local_day_sql("moment")} AS day
-        FROM timed JOIN rid_start r USING (website_id)"""
-    )
+def _archive_projection(*, start: int, domain: str) -> str:
+    """The archive's columns from a row of `parsed` (rid = start + rowid)."""
+    domain_sql = "'" + domain.replace("'", "''") + "'"
+    fields = {
+        "ts": "ts",
+        "received_at": "received_at",
+        "ip": "remote_addr",
+        "ip_hi": "ip_hi",
+        "ip_lo": "ip_lo",
+        "host": f"coalesce(host, {domain_sql})",
+        **{name: name for name in ARCHIVE_COLUMNS[6:15]},
+    }
+    columns = [f"CASE WHEN ok THEN {sql} END AS {name}" for name, sql in fields.items()]
+    columns[:2] = ["ts", "received_at"]
+    columns += [
+        "NOT ok AS parse_error",
+        "CASE WHEN NOT ok THEN line END AS raw",
+        f"({int(start)} + rowid)::UBIGINT AS rid",
+        "website_id",
+        "day",
+    ]
+    return ", ".join(columns)
 
 
-def _write_partitions(connection, table: str, target: Path) -> None:
-    columns = ", ".join(ARCHIVE_COLUMNS)
+# Row groups of 8,192 rows: measured faster for IP lookups than 2,048 (fewer groups to
+# consider) and as fast to write; format v2's encodings make the files ~10 % smaller.
+PARQUET_OPTIONS = (
+    "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 8192, PARQUET_VERSION v2"
+)
+
+
+def _copy_parquet(connection, select: str, target: Path) -> None:
     path = str(target).replace("'", "''")
-    connection.execute(
-        f"""COPY (SELECT {columns} FROM {table}
-                  ORDER BY website_id, day, ip_hi, ip_lo, ts, rid)
-        TO '{path}' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1,
-                     ROW_GROUP_SIZE {ROW_GROUP_SIZE},
-                     PARTITION_BY (website_id, day), WRITE_PARTITION_COLUMNS true,
-                     FILENAME_PATTERN 'part_{{i}}')"""
-    )
+    connection.execute(f"COPY ({select}) TO '{path}' ({PARQUET_OPTIONS})")
 
 
-def _blooms(connection, table: str) -> dict[tuple[int, date], bytes]:
-    """One Bloom filter of client addresses per (website, day), built in DuckDB.
+@dataclass(frozen=True)
+class _Written:
+    """A Parquet file written to staging, before it is moved next to its final place."""
+
+    path: Path
+    website_id: int
+    month: date
+    first_day: date
+    last_day: date
+    ip_sorted: bool
+
+
+def _blooms(connection, relation: str) -> dict[tuple[int, date], bytes]:
+    """One Bloom filter of client addresses per (website, month) of `relation`.
 
     A filter has a power of two of bits, at least 10 per distinct address, so that files
     of one size class share a single `bitstring_agg` (whose range must be constant).
     """
     connection.execute(
         f"""CREATE OR REPLACE TEMP TABLE bloom_keys AS
-        SELECT DISTINCT website_id, day, ip_hi, ip_lo FROM {table} WHERE ip_hi IS NOT NULL"""
+        SELECT DISTINCT website_id, date_trunc('month', day)::DATE AS month, ip_hi, ip_lo
+        FROM {relation} WHERE ip_hi IS NOT NULL"""
     )
     counts = connection.execute(
-        "SELECT website_id, day, count(*) FROM bloom_keys GROUP BY ALL"
+        "SELECT website_id, month, count(*) FROM bloom_keys GROUP BY ALL"
     ).fetchall()
     classes: dict[int, list[tuple[int, date]]] = defaultdict(list)
-    for website_id, day, n in counts:
+    for website_id, month, n in counts:
         bits = max(64, 1 << (BLOOM_BITS_PER_ADDRESS * int(n) - 1).bit_length())
-        classes[bits].append((int(website_id), day))
+        classes[bits].append((int(website_id), month))
     blooms: dict[tuple[int, date], bytes] = {}
     for bits, members in classes.items():
         connection.execute(
-            "CREATE OR REPLACE TEMP TABLE bloom_members (website_id BIGINT, day DATE)"
+            "CREATE OR REPLACE TEMP TABLE bloom_members (website_id BIGINT, month DATE)"
         )
         connection.executemany("INSERT INTO bloom_members VALUES (?, ?)", members)
         rows = connection.execute(
-            f"""SELECT website_id, day, bitstring_agg(p::BIGINT, 0, {bits - 1})::BLOB
-            FROM (SELECT website_id, day, unnest([{_bloom_sql_positions(str(bits))}]) AS p
-                  FROM bloom_keys JOIN bloom_members USING (website_id, day))
+            f"""SELECT website_id, month, bitstring_agg(p::BIGINT, 0, {bits - 1})::BLOB
+            FROM (SELECT website_id, month, unnest([{_bloom_sql_positions(str(bits))}]) AS p
+                  FROM bloom_keys JOIN bloom_members USING (website_id, month))
             GROUP BY ALL"""
         ).fetchall()
-        blooms.update({(int(wid), day): bytes(bloom) for wid, day, bloom in rows})
+        blooms.update({(int(wid), month): bytes(bloom) for wid, month, bloom in rows})
     return blooms
 
 
 def _stage_files(
-    staging: Path, root: Path, batch: str, blooms: dict[tuple[int, date], bytes]
+    written: list[_Written], root: Path, batch: str, blooms: dict[tuple[int, date], bytes]
 ) -> list[dict]:
-    """Move the written partitions next to their final place as `.pending`, fsync'd."""
+    """Move the written files next to their final place as `.pending`, fsync'd."""
     files = []
     base = archive_root(root)
-    for written in sorted(staging.glob("website_id=*/day=*/*.parquet")):
-        website_id = int(written.parent.parent.name.split("=", 1)[1])
-        day = date.fromisoformat(written.parent.name.split("=", 1)[1])
-        suffix = written.stem.removeprefix("part_")
-        relative = f"{website_id}/{day.isoformat()}/{batch}-{suffix}.parquet"
+    for index, w in enumerate(written):
+        relative = f"{w.website_id}/{w.month:%Y-%m}/{batch}-{index}.parquet"
         final = base / relative
         final.parent.mkdir(parents=True, exist_ok=True)
         pending = final.with_name(final.name + ".pending")
-        os.replace(written, pending)
+        os.replace(w.path, pending)
         _fsync_file(pending)
         fsync_dir(final.parent)
-        bloom = blooms.get((website_id, day), b"")
         files.append(
             {
-                "website_id": website_id,
-                "day": day,
+                "website_id": w.website_id,
+                "first_day": w.first_day,
+                "last_day": w.last_day,
+                "ip_sorted": w.ip_sorted,
                 "path": relative,
                 "rows": pq.read_metadata(pending).num_rows,
                 "bytes": pending.stat().st_size,
                 "sha256": sha256_file(pending),
-                "bloom": bloom,
+                "bloom": blooms.get((w.website_id, w.month), b""),
             }
         )
     return files
@@ -645,7 +691,7 @@ def _entry_content(entry: ManifestEntry) -> bytes:
         "at": entry.at.isoformat(timespec="microseconds"),
         "action": entry.action,
         "reason": entry.reason,
-        "day": entry.day.isoformat(),
+        "day": entry.first_day.isoformat(),
         "path": entry.path,
         "rows": entry.rows,
         "bytes": entry.bytes,
@@ -654,6 +700,8 @@ def _entry_content(entry: ManifestEntry) -> bytes:
         "segments": entry.segments,
         "prev_hash": entry.prev_hash,
     }
+    if entry.last_day != entry.first_day:  # entries of one-day files hash as before
+        content["last_day"] = entry.last_day.isoformat()
     return json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -715,7 +763,8 @@ def _record(*, sources: list[Source], files: list[dict], coverage: list, batch: 
             website_id=f["website_id"],
             at=at,
             action=ManifestAction.ADD,
-            day=f["day"],
+            first_day=f["first_day"],
+            last_day=f["last_day"],
             path=f["path"],
             rows=f["rows"],
             bytes=f["bytes"],
@@ -728,7 +777,9 @@ def _record(*, sources: list[Source], files: list[dict], coverage: list, batch: 
         [
             ArchiveFile(
                 website_id=f["website_id"],
-                day=f["day"],
+                first_day=f["first_day"],
+                last_day=f["last_day"],
+                ip_sorted=f["ip_sorted"],
                 path=f["path"],
                 rows=f["rows"],
                 bytes=f["bytes"],
@@ -814,7 +865,8 @@ def import_file(
     """Put a log file (plain or .gz) into the archive once; returns (result, newly added).
 
     The segment id is the file's SHA-256, so importing the same file again adds nothing.
-    A clean plain file is read in place; anything else goes through the spool first.
+    A clean plain file is read in place; anything else goes through the spool first,
+    which escapes control characters as nginx does.
     """
     root = root or archive_dir()
     from yiyun.websites.spool import received_now_us
@@ -824,24 +876,50 @@ def import_file(
         _recover(root)
         with open(path, "rb") as handle:
             is_gzip = handle.read(2) == b"\x1f\x8b"
-        if not is_gzip:
-            clean, digest = _plain_and_clean(path)
-        else:
+        if is_gzip:
             clean, digest = False, sha256_file(path)
+        else:
+            # The usual file is clean: read it in place while its hash and cleanliness
+            # are checked beside (a thread: hashlib and DuckDB both release the GIL).
+            result, clean, digest = _import_in_place(website, path, received, root)
+            if result is not None:
+                return result, True
         segment_id = f"import-{digest}"
         if CompactedSegment.objects.filter(segment_id=segment_id).exists():
             return CompactionResult(), False
-        if clean:
-            source = Source(
-                path=path, segment_id=segment_id, website_id=website.pk, received_us=received
-            )
-            return compact_sources([source], root=root), True
         spooled = _spool_file(website=website, path=path, is_gzip=is_gzip, root=root)
         try:
             source = Source(path=spooled, segment_id=segment_id)
             return compact_sources([source], root=root), True
         finally:
             spooled.unlink(missing_ok=True)
+
+
+def _import_in_place(
+    website: Website, path: Path, received: int, root: Path
+) -> tuple[CompactionResult | None, bool, str]:
+    """(result, clean, SHA-256) of reading a plain file in place; the result is None when
+    the file is not clean or was imported before, and nothing is recorded then."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checked = pool.submit(_plain_and_clean, path)
+
+        def admit(sources: list[Source]) -> list[Source] | None:
+            clean, digest = checked.result()
+            segment_id = f"import-{digest}"
+            if not clean or CompactedSegment.objects.filter(segment_id=segment_id).exists():
+                return None
+            return [replace(source, segment_id=segment_id) for source in sources]
+
+        source = Source(path=path, segment_id="", website_id=website.pk, received_us=received)
+        try:
+            result = compact_sources([source], root=root, admit=admit)
+        except duckdb.Error:
+            # Control characters or broken UTF-8 can stop DuckDB; such a file is spooled.
+            if checked.result()[0]:
+                raise
+            result = None
+        clean, digest = checked.result()
+    return result, clean, digest
 
 
 def _spool_file(*, website: Website, path: Path, is_gzip: bool, root: Path) -> Path:
@@ -876,61 +954,113 @@ def _live_files(**filters):
     return ArchiveFile.objects.filter(removed_at__isnull=True, **filters)
 
 
-def merge_days(*, now: datetime | None = None, root: Path | None = None) -> int:
-    """Merge each closed day's files into one file sorted by IP; returns days merged."""
+def _month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def merge_months(*, now: datetime | None = None, root: Path | None = None) -> int:
+    """Merge each month's files into one sorted by client IP; returns months merged.
+
+    A month is merged once a file in it holds only closed days (a day is closed an hour
+    after it ends: late lines still arrive in that hour), once it has MERGE_AT files, or
+    once an unsorted file of MERGE_ROWS lines is in it (an import). So the current month
+    is rewritten about once a day, and a lookup over half a year opens about seven files.
+    """
     root = root or archive_dir()
     now = now or clock.now()
-    # A day is closed one hour after it ends (late lines still arrive in that hour).
     closed_before = (clock.local(now) - timedelta(hours=1)).date()
-    candidates = (
-        _live_files()
-        .values("website_id", "day")
-        .annotate(n=Count("id"))
-        .filter(Q(n__gt=1, day__lt=closed_before) | Q(n__gte=MERGE_OPEN_DAY_AT))
-    )
-    merged = 0
-    candidates = list(candidates)
-    if not candidates:
+    by_month: dict[tuple[int, date], list[ArchiveFile]] = defaultdict(list)
+    for f in _live_files().only("pk", "website_id", "first_day", "last_day", "ip_sorted", "rows"):
+        by_month[(f.website_id, _month_of(f.first_day))].append(f)
+    due = [
+        key
+        for key, files in by_month.items()
+        if len(files) >= MERGE_AT
+        or any(
+            not f.ip_sorted and (f.last_day < closed_before or f.rows >= MERGE_ROWS) for f in files
+        )
+        or (len(files) > 1 and all(f.last_day < closed_before for f in files))
+    ]
+    if not due:
         return 0
     with compaction_lock(root=root) as locked:
         if not locked:
             return 0
         _recover(root)
-        for group in list(candidates):
-            _merge_one(group["website_id"], group["day"], root)
-            merged += 1
-    return merged
+        for website_id, month in sorted(due):
+            inputs = list(
+                _live_files(website_id=website_id, first_day__gte=month).filter(
+                    first_day__lt=_next_month(month)
+                )
+            )
+            _rewrite(inputs, root=root, reason=RemoveReason.MERGED)
+    return len(due)
 
 
-def _merge_one(website_id: int, day: date, root: Path) -> None:
+def _next_month(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+def _rewrite(
+    inputs: list[ArchiveFile],
+    *,
+    root: Path,
+    reason: str,
+    drop_days: set[date] = frozenset(),
+) -> ArchiveFile | None:
+    """Replace `inputs` (files of one website and month) by one file sorted by client IP,
+    without the rows of `drop_days`; returns the new file (None when no row is left)."""
+    if not inputs:
+        return None
     base = archive_root(root)
-    inputs = list(_live_files(website_id=website_id, day=day))
-    batch = f"{clock.now().strftime('%Y%m%dT%H%M%S%f')}-{os.getpid()}-merged"
+    website_id = inputs[0].website_id
+    month = _month_of(inputs[0].first_day)
+    batch = f"{clock.now().strftime('%Y%m%dT%H%M%S%f')}-{os.getpid()}-{reason}"
     staging = base / "_pending" / batch
     staging.mkdir(parents=True, exist_ok=True)
     connection = duckdb_connect(root=root)
     try:
-        paths = [str(base / f.path) for f in inputs]
-        connection.execute(f"CREATE TEMP TABLE merged AS SELECT * FROM read_parquet({paths})")
-        _write_partitions(connection, "merged", staging)
-        blooms = _blooms(connection, "merged")
+        paths = "[" + ", ".join(_sql_path(base / f.path) for f in inputs) + "]"
+        dropped = ", ".join(f"DATE '{day.isoformat()}'" for day in sorted(drop_days))
+        keep = f"WHERE day NOT IN ({dropped})" if dropped else ""
+        connection.execute(
+            f"""CREATE TEMP TABLE merged AS
+            SELECT {", ".join(ARCHIVE_COLUMNS)} FROM read_parquet({paths}) {keep}"""
+        )
+        span = connection.execute("SELECT min(day), max(day), count(*) FROM merged").fetchone()
+        written, blooms = [], {}
+        if span[2]:
+            target = staging / "merged.parquet"
+            _copy_parquet(
+                connection,
+                "SELECT * FROM merged ORDER BY ip_hi, ip_lo, ts, rid",
+                target,
+            )
+            written = [_Written(target, website_id, month, span[0], span[1], ip_sorted=True)]
+            blooms = _blooms(connection, "merged")
     finally:
         connection.close()
-    files = _stage_files(staging, root, batch, blooms)
+    files = _stage_files(written, root, batch, blooms)
     with transaction.atomic():
         _lock_websites([website_id])
         still_live = _live_files(pk__in=[f.pk for f in inputs]).count()
-        if still_live != len(inputs):
+        if still_live != len(inputs):  # another process changed these files meanwhile
             transaction.set_rollback(True)
             for f in files:
                 (base / (f["path"] + ".pending")).unlink(missing_ok=True)
-            return
-        _remove(inputs, RemoveReason.MERGED)
+            shutil.rmtree(staging, ignore_errors=True)
+            return None
+        _remove(inputs, reason)
         _record(sources=[], files=files, coverage=[], batch=batch)
     _publish(files, root)
     for f in inputs:
         (base / f.path).unlink(missing_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
+    return _live_files(path=files[0]["path"]).first() if files else None
+
+
+def _sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _remove(files: list[ArchiveFile], reason: str) -> None:
@@ -942,7 +1072,8 @@ def _remove(files: list[ArchiveFile], reason: str) -> None:
             at=at,
             action=ManifestAction.REMOVE,
             reason=reason,
-            day=f.day,
+            first_day=f.first_day,
+            last_day=f.last_day,
             path=f.path,
             rows=f.rows,
             bytes=f.bytes,
@@ -956,22 +1087,55 @@ def _remove(files: list[ArchiveFile], reason: str) -> None:
     )
 
 
-def expire_files(
-    *, website: Website, days: list[date], root: Path | None = None
-) -> list[ArchiveFile]:
-    """Remove the live files of `days` from the manifest and the disk (retention)."""
+def live_days(*, website: Website, last: date) -> list[date]:
+    """The days up to `last` that the website's live files may hold lines of."""
+    days: set[date] = set()
+    for first_day, last_day in _live_files(website=website, first_day__lte=last).values_list(
+        "first_day", "last_day"
+    ):
+        day = first_day
+        while day <= min(last_day, last):
+            days.add(day)
+            day += timedelta(days=1)
+    return sorted(days)
+
+
+def expire_days(*, website: Website, days: list[date], root: Path | None = None) -> int:
+    """Delete the lines of `days` (retention): a file wholly inside them is removed, one
+    that also holds other days is rewritten without them. Returns the rows deleted."""
     root = root or archive_dir()
+    wanted = set(days)
+    deleted = 0
     with compaction_lock(root=root, wait=True):
         _recover(root)
-        with transaction.atomic():
-            _lock_websites([website.pk])
-            files = list(_live_files(website=website, day__in=days))
-            if files:
-                _remove(files, RemoveReason.EXPIRED)
-        base = archive_root(root)
-        for f in files:
-            (base / f.path).unlink(missing_ok=True)
-    return files
+        for month in sorted({_month_of(day) for day in wanted}):
+            inputs = list(
+                _live_files(website=website, first_day__gte=month, first_day__lt=_next_month(month))
+            )
+            touched = [f for f in inputs if _overlaps(f, wanted)]
+            if not touched:
+                continue
+            before = sum(f.rows for f in touched)
+            whole = [f for f in touched if _days_of(f) <= wanted]
+            partial = [f for f in touched if f not in whole]
+            if whole:
+                with transaction.atomic():
+                    _lock_websites([website.pk])
+                    _remove(whole, RemoveReason.EXPIRED)
+                base = archive_root(root)
+                for f in whole:
+                    (base / f.path).unlink(missing_ok=True)
+            kept = _rewrite(partial, root=root, reason=RemoveReason.EXPIRED, drop_days=wanted)
+            deleted += before - (kept.rows if kept else 0)
+    return deleted
+
+
+def _days_of(f: ArchiveFile) -> set[date]:
+    return {f.first_day + timedelta(days=n) for n in range((f.last_day - f.first_day).days + 1)}
+
+
+def _overlaps(f: ArchiveFile, days: set[date]) -> bool:
+    return any(f.first_day <= day <= f.last_day for day in days)
 
 
 # -- verification ------------------------------------------------------------------
@@ -1064,19 +1228,22 @@ def files_for(
     first_day: date | None = None,
     last_day: date | None = None,
     ip: tuple[int, int] | None = None,
-) -> list[tuple[date, str]]:
-    """The live files (day, absolute path) that can hold matching rows, newest day first.
-
-    With an exact `ip`, files whose Bloom filter rules it out are skipped.
+) -> list[tuple[date, date, str]]:
+    """The live files (first day, last day, absolute path) that can hold matching rows,
+    newest first. With an exact `ip`, files whose Bloom filter rules it out are skipped.
     """
     files = _live_files(website_id__in=website_ids)
     if first_day:
-        files = files.filter(day__gte=first_day)
+        files = files.filter(last_day__gte=first_day)
     if last_day:
-        files = files.filter(day__lte=last_day)
-    rows = list(files.order_by("-day", "path").values_list("pk", "day", "path"))
+        files = files.filter(first_day__lte=last_day)
+    rows = list(
+        files.order_by("-last_day", "-first_day", "path").values_list(
+            "pk", "first_day", "last_day", "path"
+        )
+    )
     if ip is not None:
-        missing = [pk for pk, _d, path in rows if (pk, path) not in _bloom_cache]
+        missing = [row[0] for row in rows if (row[0], row[3]) not in _bloom_cache]
         if missing:
             loaded = ArchiveFile.objects.filter(pk__in=missing).values_list(
                 "pk", "path", "ip_bloom"
@@ -1090,7 +1257,7 @@ def files_for(
         rows = [
             row
             for row in rows
-            if (bloom := _bloom_cache.get((row[0], row[2]))) is None or bloom_may_contain(bloom, ip)
+            if (bloom := _bloom_cache.get((row[0], row[3]))) is None or bloom_may_contain(bloom, ip)
         ]
     base = archive_root()
-    return [(day, str(base / path)) for _pk, day, path in rows]
+    return [(first, last, str(base / path)) for _pk, first, last, path in rows]

@@ -13,7 +13,7 @@ _listener_lock = threading.Lock()
 
 
 def compact() -> None:
-    """Seal idle spool segments, compact them, merge days with many files (2.4)."""
+    """Seal idle spool segments, compact them, merge months into IP-sorted files (2.4)."""
     # Keeps the listener's token file current (say, after a restore of the database).
     if Website.objects.exclude(ingest_token_digest="").exists():
         services.ingest_tokens_publish()
@@ -25,7 +25,7 @@ def compact() -> None:
             result.parse_errors,
             result.segments,
         )
-    archive.merge_days()
+    archive.merge_months()
 
 
 def expire() -> None:

@@ -199,7 +199,12 @@ class CompactedSegment(models.Model):
 
 
 class ArchiveFile(models.Model):
-    """One Parquet file of a website's day partition: live until merged or expired."""
+    """One Parquet file of a website's month partition: live until merged or expired.
+
+    A compaction writes its lines as they came (`ip_sorted` false); the worker then merges
+    a month's files into one sorted by client IP, which an IP lookup reads in a few row
+    groups. Either kind holds the days `first_day`..`last_day` of one calendar month.
+    """
 
     website = models.ForeignKey(
         "websites.Website",
@@ -207,8 +212,10 @@ class ArchiveFile(models.Model):
         on_delete=models.PROTECT,
         related_name="archive_files",
     )
-    day = models.DateField(verbose_name=_("日期"))
-    # Relative to the archive root: "<website id>/<YYYY-MM-DD>/<name>.parquet".
+    first_day = models.DateField(verbose_name=_("首日"))
+    last_day = models.DateField(verbose_name=_("末日"))
+    ip_sorted = models.BooleanField(verbose_name=_("按 IP 排序"))
+    # Relative to the archive root: "<website id>/<YYYY-MM>/<name>.parquet".
     path = models.CharField(verbose_name=_("路径"), max_length=300, unique=True)
     rows = models.PositiveBigIntegerField(verbose_name=_("行数"))
     bytes = models.PositiveBigIntegerField(verbose_name=_("字节数"))
@@ -222,10 +229,12 @@ class ArchiveFile(models.Model):
     )
 
     class Meta:
-        ordering = ["website", "day", "path"]
+        ordering = ["website", "first_day", "path"]
         verbose_name = _("归档文件")
         verbose_name_plural = _("归档文件")
-        indexes = [models.Index(fields=["website", "day"], name="archivefile_website_day")]
+        indexes = [
+            models.Index(fields=["website", "last_day"], name="archivefile_website_last_day")
+        ]
 
     def __str__(self) -> str:
         return self.path
@@ -251,7 +260,8 @@ class ManifestEntry(models.Model):
     reason = models.CharField(
         verbose_name=_("原因"), max_length=20, choices=RemoveReason.choices, blank=True
     )
-    day = models.DateField(verbose_name=_("日期"))
+    first_day = models.DateField(verbose_name=_("首日"))
+    last_day = models.DateField(verbose_name=_("末日"))
     path = models.CharField(verbose_name=_("路径"), max_length=300)
     rows = models.PositiveBigIntegerField(verbose_name=_("行数"))
     bytes = models.PositiveBigIntegerField(verbose_name=_("字节数"))

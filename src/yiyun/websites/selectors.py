@@ -232,8 +232,9 @@ def accesslog_page(
 ) -> LogPage:
     """One page of matching lines, newest first; `next_cursor` fetches the next one.
 
-    Walks the day partitions from the newest down, a few days per DuckDB query, and stops
-    once the page is full: paging through millions of rows never holds more than a page.
+    Walks the month partitions from the newest down, a few months per DuckDB query, and
+    stops once the page is full: paging through millions of rows never holds more than a
+    page. Months never overlap in time, so pages stay in order across queries.
     """
     limit = max(1, min(int(limit), 1000))
     after = _decode_cursor(cursor)
@@ -245,26 +246,26 @@ def accesslog_page(
     files = files_for(
         website_ids=website_ids, first_day=first_day, last_day=last_day, ip=log_filter.exact_ip
     )
-    by_day: dict[date, list[str]] = {}
-    for day, path in files:
-        by_day.setdefault(day, []).append(path)
-    days = sorted(by_day, reverse=True)
+    by_month: dict[date, list[str]] = {}
+    for first, _last, path in files:
+        by_month.setdefault(first.replace(day=1), []).append(path)
+    months = sorted(by_month, reverse=True)
     where, params = log_filter.where()
     if after is not None:
         where += " AND (ts < ? OR (ts = ? AND (website_id < ? OR (website_id = ? AND rid < ?))))"
         params = [*params, after[0], after[0], after[1], after[1], after[2]]
     rows: list[dict] = []
-    # A client-IP query reads few row groups per file (files are sorted by IP, and the
-    # Bloom filters already dropped most files): one statement over every file. Otherwise
-    # a page usually fills from the newest days: 1, 2, 4… days per statement.
-    step, index = (len(days) or 1, 0) if log_filter.ip else (1, 0)
+    # A client-IP query reads few row groups per file (merged files are sorted by IP, and
+    # the Bloom filters already dropped most files): one statement over every file.
+    # Otherwise a page usually fills from the newest month: 1, 2, 4… months per statement.
+    step, index = (len(months) or 1, 0) if log_filter.ip else (1, 0)
     connection = duckdb_cursor()
     try:
-        while index < len(days) and len(rows) < limit:
-            chunk = days[index : index + step]
+        while index < len(months) and len(rows) < limit:
+            chunk = months[index : index + step]
             index += step
             step = min(step * 2, 32)
-            paths = [path for day in chunk for path in by_day[day]]
+            paths = [path for month in chunk for path in by_month[month]]
             sql = (
                 f"SELECT {', '.join(RESULT_COLUMNS)} FROM read_parquet({_files_literal(paths)}) "
                 f"WHERE {where} ORDER BY ts DESC, website_id DESC, rid DESC LIMIT {limit - len(rows)}"
@@ -292,7 +293,7 @@ def accesslog_relation_sql(*, websites: list[Website], log_filter: LogFilter) ->
         columns = ", ".join(f"NULL::{kind} AS {name}" for name, kind in RESULT_TYPES.items())
         return f"SELECT {columns} WHERE false", []
     sql = (
-        f"SELECT {', '.join(RESULT_COLUMNS)} FROM read_parquet({_files_literal([p for _d, p in files])}) "
+        f"SELECT {', '.join(RESULT_COLUMNS)} FROM read_parquet({_files_literal([path for *_days, path in files])}) "
         f"WHERE {where} ORDER BY ts, website_id, rid"
     )
     return sql, params

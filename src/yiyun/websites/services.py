@@ -22,7 +22,7 @@ from yiyun.websites import archive
 from yiyun.websites.choices import FilingKind, WebsiteStatus
 from yiyun.websites.conf import DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, archive_dir
 from yiyun.websites.logformat import LineFormat
-from yiyun.websites.models import ArchiveFile, Filing, LegalHold, LogExport, Website
+from yiyun.websites.models import Filing, LegalHold, LogExport, Website
 from yiyun.websites.selectors import LogFilter, accesslog_relation_sql
 from yiyun.websites.tokens import token_digest, token_file_write, token_new
 
@@ -408,39 +408,31 @@ def expirable_days(*, website: Website, now: datetime | None = None) -> list[dat
     today = clock.local(now or clock.now()).date()
     # Every line of a day is kept `retention_days` full days after that day ends.
     cutoff = today - timedelta(days=website.retention_days + 1)
-    days = sorted(
-        set(
-            ArchiveFile.objects.filter(
-                website=website, removed_at__isnull=True, day__lte=cutoff
-            ).values_list("day", flat=True)
-        )
-    )
+    days = archive.live_days(website=website, last=cutoff)
     holds = list(website.holds.filter(released_at__isnull=True))
     return [day for day in days if not any(hold.covers(day) for hold in holds)]
 
 
 def accesslog_expire(*, now: datetime | None = None) -> dict[str, list[date]]:
-    """Delete the partitions past each website's retention, except those under a hold."""
+    """Delete the lines past each website's retention, except those under a hold."""
     expired: dict[str, list[date]] = {}
     for website in Website.objects.select_related("organisation"):
         days = expirable_days(website=website, now=now)
         if not days:
             continue
-        files = archive.expire_files(website=website, days=days)
-        if files:
-            expired[website.domain] = days
-            audit_record(
-                actor="system",
-                action="accesslog.expired",
-                obj=website,
-                organisation=website.organisation,
-                data={
-                    "days": [day.isoformat() for day in days],
-                    "files": len(files),
-                    "rows": sum(f.rows for f in files),
-                    "retention_days": website.retention_days,
-                },
-            )
+        rows = archive.expire_days(website=website, days=days)
+        expired[website.domain] = days
+        audit_record(
+            actor="system",
+            action="accesslog.expired",
+            obj=website,
+            organisation=website.organisation,
+            data={
+                "days": [day.isoformat() for day in days],
+                "rows": rows,
+                "retention_days": website.retention_days,
+            },
+        )
     return expired
 
 

@@ -34,27 +34,38 @@ def _all(site, **filters):
 
 
 @pytest.mark.django_db
-def test_clause_2_4_lines_are_archived_sorted_by_client_ip(site):
+def test_clause_2_4_lines_are_archived_then_merged_sorted_by_client_ip(site):
     lines = lines_over(DAY, 200, step=timedelta(minutes=3), ips=IPS)
     result = _ingest(site, lines)
     assert result.lines == 200 and result.parse_errors == 0
-    files = ArchiveFile.objects.filter(website=site.website, removed_at__isnull=True)
-    assert {f.day.isoformat() for f in files} == {"2026-03-02"}
     assert not segments_ready(root=site.root)
+
+    def lookups():
+        rows = _all(site, ip="2001:db8::42")
+        assert len(rows) == 50
+        assert {row["ip"] for row in rows} == {"2001:db8::42"}
+        assert rows[0]["host"] == "www.kpxyy.cn" and rows[0]["method"] == "GET"
+        assert rows[0]["ts"] > rows[-1]["ts"]  # newest first
+        assert len(_all(site, ip="203.0.113.0/24")) == 50
+        assert len(_all(site, ip="2001:db8::/32")) == 100
+        assert len(_all(site, ip="192.0.2.1")) == 0
+
+    [fresh] = ArchiveFile.objects.filter(website=site.website, removed_at__isnull=True)
+    assert (fresh.first_day, fresh.last_day, fresh.ip_sorted) == (DAY.date(), DAY.date(), False)
+    assert fresh.path.startswith(f"{site.website.pk}/2026-03/")
+    lookups()  # answered from the file as written, before any merge
+    assert archive.merge_months(now=DAY + timedelta(hours=10)) == 0  # the day is still open
+    assert archive.merge_months(now=DAY + timedelta(days=1)) == 1
+    [merged] = ArchiveFile.objects.filter(website=site.website, removed_at__isnull=True)
+    assert merged.ip_sorted and merged.rows == 200
     # Sorted by client address within the file (what makes an IP lookup cheap).
-    path = str(site.root / "archive" / files[0].path)
+    path = str(site.root / "archive" / merged.path)
     keys = duckdb.sql(f"SELECT ip_hi, ip_lo FROM read_parquet('{path}')").fetchall()  # noqa: S608
     assert keys == sorted(keys)
-    rows = _all(site, ip="2001:db8::42")
-    assert len(rows) == 50
-    assert {row["ip"] for row in rows} == {"2001:db8::42"}
-    assert rows[0]["host"] == "www.kpxyy.cn" and rows[0]["method"] == "GET"
-    assert rows[0]["ts"] > rows[-1]["ts"]  # newest first
-    assert len(_all(site, ip="203.0.113.0/24")) == 50
-    assert len(_all(site, ip="2001:db8::/32")) == 100
-    assert len(_all(site, ip="192.0.2.1")) == 0
+    lookups()
     coverage = DailyCoverage.objects.get(website=site.website, day=DAY.date())
     assert coverage.lines == 200 and sum(coverage.hours) == 200
+    assert archive.verify() == []
 
 
 @pytest.mark.django_db
@@ -125,16 +136,51 @@ def test_compaction_is_exactly_once_when_a_segment_is_seen_again(site):
 
 
 @pytest.mark.django_db
-def test_days_with_many_files_are_merged_keeping_every_row(site):
+def test_a_months_files_are_merged_keeping_every_row(site):
     for i in range(3):
-        _ingest(site, [combined(IPS[i], DAY + timedelta(minutes=i))] * 4)
+        _ingest(site, [combined(IPS[i], DAY + timedelta(days=i))] * 4)
     assert ArchiveFile.objects.filter(removed_at__isnull=True).count() == 3
-    merged = archive.merge_days(now=DAY + timedelta(days=2))
+    merged = archive.merge_months(now=DAY + timedelta(days=5))
     assert merged == 1
-    live = ArchiveFile.objects.filter(removed_at__isnull=True)
-    assert live.count() == 1 and live[0].rows == 12
+    [live] = ArchiveFile.objects.filter(removed_at__isnull=True)
+    assert live.rows == 12 and live.ip_sorted
+    assert (live.first_day, live.last_day) == (DAY.date(), DAY.date() + timedelta(days=2))
     assert len(_all(site)) == 12
     assert archive.verify() == []
+    assert archive.merge_months(now=DAY + timedelta(days=6)) == 0  # nothing left to do
+
+
+@pytest.mark.django_db
+def test_a_month_still_open_is_merged_once_it_has_many_files(site):
+    for i in range(archive.MERGE_AT):
+        _ingest(site, [combined(IPS[i % 4], DAY + timedelta(minutes=i))])
+    assert archive.merge_months(now=DAY + timedelta(hours=1)) == 1
+    [live] = ArchiveFile.objects.filter(removed_at__isnull=True)
+    assert live.rows == archive.MERGE_AT and live.ip_sorted
+
+
+@pytest.mark.django_db
+def test_a_large_unsorted_file_is_merged_even_while_its_day_is_open(site, monkeypatch):
+    monkeypatch.setattr(archive, "MERGE_ROWS", 10)
+    _ingest(site, [combined(IPS[i % 4], DAY + timedelta(minutes=i)) for i in range(9)])
+    assert archive.merge_months(now=DAY + timedelta(hours=1)) == 0
+    _ingest(site, [combined(IPS[i % 4], DAY + timedelta(minutes=i)) for i in range(10)])
+    assert archive.merge_months(now=DAY + timedelta(hours=1)) == 1
+    [live] = ArchiveFile.objects.filter(removed_at__isnull=True)
+    assert live.rows == 19 and live.ip_sorted
+
+
+@pytest.mark.django_db
+def test_lines_over_several_months_go_to_one_file_per_month(site):
+    lines = [combined(IPS[0], DAY + timedelta(days=15 * n)) for n in range(5)]  # Mar–May
+    _ingest(site, lines)
+    files = ArchiveFile.objects.filter(removed_at__isnull=True).order_by("first_day")
+    assert [(f.first_day.month, f.rows) for f in files] == [(3, 2), (4, 2), (5, 1)]
+    assert archive.merge_months(now=DAY + timedelta(days=90)) == 3
+    assert ArchiveFile.objects.filter(removed_at__isnull=True, ip_sorted=True).count() == 3
+    page = accesslog_page(websites=[site.website], log_filter=LogFilter(), limit=2)
+    assert [row["ts"].month for row in page.rows] == [5, 4]  # newest first, across months
+    assert len(_all(site, ip=IPS[0])) == 5
 
 
 @pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 import gzip
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -47,6 +47,41 @@ def test_clause_2_4_import_plain_and_gzip_files_once(site, tmp_path, capsys):
     assert len(rows) == 111
     assert sum(1 for r in rows if r["host"] == "m.kpxyy.cn") == 10
     assert [r["raw"] for r in rows if r["parse_error"]] == ["not a log line"]
+
+
+@pytest.mark.django_db
+def test_a_plain_file_with_control_characters_is_spooled_and_escaped(site, tmp_path, capsys):
+    # Read in place first; the check beside finds the separator and the tab, and the file
+    # goes through the spool instead, which escapes them as nginx would.
+    dirty = tmp_path / "dirty.log"
+    lines = [*_lines(3), "odd\x1fseparator", "tab\there"]
+    dirty.write_bytes(("\n".join(lines) + "\n").encode())
+    call_command("logs", "import", str(dirty), "--website", "www.kpxyy.cn")
+    assert capsys.readouterr().out.startswith("5 lines, 2 parse errors")
+    rows = accesslog_page(websites=[site.website], log_filter=LogFilter(), limit=100).rows
+    assert sorted(r["raw"] for r in rows if r["parse_error"]) == [
+        "odd\\x1Fseparator",
+        "tab\\x09here",
+    ]
+    with pytest.raises(CommandError, match="已导入"):
+        call_command("logs", "import", str(dirty), "--website", "www.kpxyy.cn")
+
+
+@pytest.mark.django_db
+def test_times_in_any_zone_land_on_the_same_instant(site, tmp_path):
+    moment = DAY + timedelta(hours=3)
+    lines = [
+        combined("203.0.113.1", moment, path="/cst"),
+        combined("203.0.113.1", moment, path="/utc").replace(
+            moment.strftime("%d/%b/%Y:%H:%M:%S +0800"),
+            moment.astimezone(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        ),
+    ]
+    log = tmp_path / "zones.log"
+    log.write_text("\n".join(lines) + "\n")
+    call_command("logs", "import", str(log), "--website", "www.kpxyy.cn")
+    rows = accesslog_page(websites=[site.website], log_filter=LogFilter(), limit=10).rows
+    assert {r["path"]: r["ts"] for r in rows} == {"/cst": moment, "/utc": moment}
 
 
 @pytest.mark.django_db

@@ -93,16 +93,19 @@ class Command(BaseCommand):
             result = services.accesslog_import(website=_website(website), path=path, by="cli")
         except DomainError as error:
             raise CommandError(error.message) from error
+        # Sorted by client IP now rather than at the worker's next turn.
+        merged = archive.merge_months()
         self.stdout.write(
-            f"{result.lines} lines, {result.parse_errors} parse errors, {len(result.files)} files"
+            f"{result.lines} lines, {result.parse_errors} parse errors, {len(result.files)} files, "
+            f"{merged} months merged"
         )
 
     def _compact(self, **_options):
         result = services.accesslog_compact(idle_seconds=None)
-        merged = archive.merge_days()
+        merged = archive.merge_months()
         self.stdout.write(
             f"{result.segments} segments, {result.lines} lines "
-            f"({result.parse_errors} parse errors), {merged} days merged"
+            f"({result.parse_errors} parse errors), {merged} months merged"
         )
 
     def _expire(self, **_options):
