@@ -341,7 +341,8 @@ def _archive_members(organisation: Organisation):
                 yield f"data/{data_set.name}/{path.relative_to(directory).as_posix()}", path
     for label, hook in export_hooks():
         for name, content in hook(organisation):
-            yield f"records/{label}/{name.lstrip('/')}", bytes(content)
+            source = content if isinstance(content, Path) else bytes(content)
+            yield f"records/{label}/{name.lstrip('/')}", source
 
 
 def _zip_entry(member: str, source: Path | bytes) -> str | zipfile.ZipInfo:

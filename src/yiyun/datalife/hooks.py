@@ -6,9 +6,10 @@ An app lists dotted paths on its AppConfig:
         export_hooks = ["yiyun.servicedesk.datalife.export_for"]
         purge_hooks = ["yiyun.servicedesk.datalife.purge_for"]
 
-`export_hooks`: `f(organisation) -> list[tuple[str, bytes]]` — files (name relative to
-the app's folder in the archive, content) that carry the organisation's data the app
-holds. They go into the archive under `records/<app label>/` and into its manifest.
+`export_hooks`: `f(organisation) -> list[tuple[str, bytes | Path]]` — files (name
+relative to the app's folder in the archive, content or a file to copy) that carry the
+organisation's data the app holds. They go into the archive under `records/<app label>/`
+and into its manifest.
 
 `purge_hooks`: `f(organisation) -> dict | list[dict]` — delete everything of the
 organisation's business data the app holds (rows, files, caches) and say what went, one

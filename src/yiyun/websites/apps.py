@@ -11,6 +11,8 @@ class WebsitesConfig(AppConfig):
     menu = [("websites:list", _("网站与日志"), 40)]
     dashboard_panels = ["yiyun.websites.views.dashboard_panel"]
     metrics = ["yiyun.websites.selectors.metrics"]
+    export_hooks = ["yiyun.websites.datalife.export_for"]
+    purge_hooks = ["yiyun.websites.datalife.purge_for"]
     periodic_jobs = [
         ("yiyun.websites.jobs.listener", 10),
         ("yiyun.websites.jobs.compact", 30),

@@ -1100,9 +1100,16 @@ def live_days(*, website: Website, last: date) -> list[date]:
     return sorted(days)
 
 
-def expire_days(*, website: Website, days: list[date], root: Path | None = None) -> int:
-    """Delete the lines of `days` (retention): a file wholly inside them is removed, one
-    that also holds other days is rewritten without them. Returns the rows deleted."""
+def expire_days(
+    *,
+    website: Website,
+    days: list[date],
+    root: Path | None = None,
+    reason: str = RemoveReason.EXPIRED,
+) -> int:
+    """Delete the lines of `days` (retention, or the purge at the end of service): a file
+    wholly inside them is removed, one that also holds other days is rewritten without
+    them. Returns the rows deleted."""
     root = root or archive_dir()
     wanted = set(days)
     deleted = 0
@@ -1121,11 +1128,11 @@ def expire_days(*, website: Website, days: list[date], root: Path | None = None)
             if whole:
                 with transaction.atomic():
                     _lock_websites([website.pk])
-                    _remove(whole, RemoveReason.EXPIRED)
+                    _remove(whole, reason)
                 base = archive_root(root)
                 for f in whole:
                     (base / f.path).unlink(missing_ok=True)
-            kept = _rewrite(partial, root=root, reason=RemoveReason.EXPIRED, drop_days=wanted)
+            kept = _rewrite(partial, root=root, reason=reason, drop_days=wanted)
             deleted += before - (kept.rows if kept else 0)
     return deleted
 

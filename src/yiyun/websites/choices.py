@@ -39,6 +39,7 @@ class ManifestAction(models.TextChoices):
 class RemoveReason(models.TextChoices):
     MERGED = "merged", _("合并")
     EXPIRED = "expired", _("超过保存期限")
+    PURGED = "purged", _("服务终止后删除")
 
 
 class ExportFormat(models.TextChoices):
