@@ -273,7 +273,7 @@ def _bench(args, work: Path) -> None:
     yiyun_cpu = time.process_time() - cpu_started
     written = len(result.files)
     cpu_merge, started = time.process_time(), time.perf_counter()
-    merged = archive.merge_months()
+    merged = archive.merge_months(limit=None)
     merge_seconds = time.perf_counter() - started
     merge_cpu = time.process_time() - cpu_merge
     files = ArchiveFile.objects.filter(website=website, removed_at__isnull=True)

@@ -19,6 +19,7 @@ an archive at a time (an exclusive lock file); several workers simply take turns
 # ruff: noqa: S608 — DuckDB SQL is composed of the archive's own column names, file
 # paths (quotes doubled) and constants; anything a user typed is bound as a parameter.
 
+import codecs
 import fcntl
 import gzip
 import hashlib
@@ -59,10 +60,12 @@ from yiyun.websites.tokens import fsync_dir
 log = logging.getLogger("yiyun.websites.archive")
 
 GENESIS = "0" * 64
-# A month still receiving lines is merged once it has this many files (one per compaction),
-# or once a file as large as an imported log's is in it.
+# See merge_months: files beside a month's main file are sorted into one once there are
+# MERGE_AT of them (one per compaction) or one of MERGE_ROWS lines (an imported log);
+# each call merges at most MERGE_MONTHS months.
 MERGE_AT = 16
 MERGE_ROWS = 100_000
+MERGE_MONTHS = 4
 # Recovery looks for undeleted files of removals this recent.
 RECOVER_REMOVED_DAYS = 30
 # The Bloom filter: at least 10 bits per distinct address, 3 hash functions (under 1.7 %
@@ -376,30 +379,8 @@ def compact_sources(
                  count(*) FILTER (WHERE NOT ok)
                FROM parsed GROUP BY ALL ORDER BY ALL"""
         ).fetchall()
-        if not groups:
-            _record(sources=sources, files=[], coverage=[], batch=batch)
-            return result
-        counts: dict[int, int] = defaultdict(int)
-        for website_id, *_range, rows, _errors in groups:
-            counts[int(website_id)] += rows
-        starts = _reserve_row_ids(counts)
         started = result.lap("keys", started)
-        staging.mkdir(parents=True, exist_ok=True)
-        written = []
-        for website_id, month, first_day, last_day, _rows, _errors in groups:
-            target = staging / f"{website_id}-{month:%Y-%m}.parquet"
-            projection = _archive_projection(
-                start=starts[website_id], domain=websites[website_id].domain
-            )
-            _copy_parquet(
-                connection,
-                f"SELECT {projection} FROM parsed "
-                f"WHERE website_id = {int(website_id)} AND month = DATE '{month.isoformat()}'",
-                target,
-            )
-            written.append(
-                _Written(target, int(website_id), month, first_day, last_day, ip_sorted=False)
-            )
+        written = _write_months(connection, groups, websites, staging)
         started = result.lap("write", started)
         coverage = connection.execute(
             f"""SELECT website_id, day, {local_hour_sql("ts")} AS h,
@@ -424,6 +405,29 @@ def compact_sources(
     result.lap("fsync+commit", started)
     result.files = [f["path"] for f in files]
     return result
+
+
+def _write_months(connection, groups: list, websites: dict[int, Website], staging: Path):
+    """One file per (website, month) of `parsed`, in staging; row ids reserved first."""
+    counts: dict[int, int] = defaultdict(int)
+    for website_id, *_range, rows, _errors in groups:
+        counts[int(website_id)] += rows
+    starts = _reserve_row_ids(counts) if counts else {}
+    staging.mkdir(parents=True, exist_ok=True)
+    written = []
+    for website_id, month, first_day, last_day, _rows, _errors in groups:
+        target = staging / f"{website_id}-{month:%Y-%m}.parquet"
+        projection = _archive_projection(
+            start=starts[website_id], domain=websites[website_id].domain
+        )
+        _copy_parquet(
+            connection,
+            f"SELECT {projection} FROM parsed "
+            f"WHERE website_id = {int(website_id)} AND month = DATE '{month.isoformat()}'",
+            target,
+        )
+        written.append(_Written(target, int(website_id), month, first_day, last_day, False))
+    return written
 
 
 def _stage_lines(connection, sources: list[Source], websites: dict[int, Website]) -> None:
@@ -489,11 +493,13 @@ def _stage_lines(connection, sources: list[Source], websites: dict[int, Website]
 def _key_addresses(connection) -> None:
     """Keys for the (few distinct) addresses that are not plain IPv4, found in Python.
 
-    A parsed line whose address is not an address at all becomes a parse error, its
-    time the time it was received.
+    A parsed line whose address is not an address at all (or missing, as a custom format
+    allows) becomes a parse error, its time the time it was received.
     """
+    if not connection.execute("SELECT count(*) FROM parsed WHERE check_address").fetchone()[0]:
+        return
     addresses = connection.execute(
-        "SELECT DISTINCT remote_addr FROM parsed WHERE check_address"
+        "SELECT DISTINCT remote_addr FROM parsed WHERE check_address AND remote_addr IS NOT NULL"
     ).fetchall()
     v6 = {"addr": [], "canonical": [], "hi": [], "lo": []}
     for (address,) in addresses:
@@ -509,7 +515,7 @@ def _key_addresses(connection) -> None:
             v6["canonical"].append(socket.inet_ntop(socket.AF_INET6, packed))
         v6["hi"].append(value >> 64)
         v6["lo"].append(value & 0xFFFFFFFFFFFFFFFF)
-    if addresses:
+    if v6["addr"]:
         keys = pa.table(
             {
                 "addr": pa.array(v6["addr"], pa.string()),
@@ -524,12 +530,12 @@ def _key_addresses(connection) -> None:
                FROM v6_keys k WHERE parsed.check_address AND parsed.remote_addr = k.addr"""
         )
         connection.unregister("v6_keys")
-        moment = "received_at"
-        connection.execute(
-            f"""UPDATE parsed SET ts = {moment}, day = {local_day_sql(moment)},
-                 month = date_trunc('month', {local_day_sql(moment)})::DATE
-               WHERE check_address AND NOT ok"""
-        )
+    moment = "received_at"
+    connection.execute(
+        f"""UPDATE parsed SET ts = {moment}, day = {local_day_sql(moment)},
+             month = date_trunc('month', {local_day_sql(moment)})::DATE
+           WHERE check_address AND NOT ok"""
+    )
 
 
 def _keep_orphans(connection, root: Path, batch: str) -> int:
@@ -749,6 +755,8 @@ def _lock_websites(website_ids) -> None:
 @transaction.atomic
 def _record(*, sources: list[Source], files: list[dict], coverage: list, batch: str) -> None:
     """The commit point: files, manifest links, coverage and the segments, all or nothing."""
+    if any(not s.segment_id for s in sources):
+        raise ValueError("a source without a segment id cannot be recorded")
     at = clock.now()
     website_ids = {f["website_id"] for f in files} | {row[0] for row in coverage}
     _lock_websites(website_ids)
@@ -843,6 +851,8 @@ _CLEAN_BYTES = bytes(range(0x20)).replace(b"\n", b"") + b"\x7f"
 def _plain_and_clean(path: Path) -> tuple[bool, str]:
     """(no control characters and valid UTF-8, SHA-256) for a plain file, in one pass."""
     digest = hashlib.sha256()
+    # Incremental: a multi-byte character may straddle two chunks.
+    utf8 = codecs.getincrementaldecoder("utf-8")()
     clean = True
     with open(path, "rb") as handle:
         while chunk := handle.read(8 << 20):
@@ -850,12 +860,16 @@ def _plain_and_clean(path: Path) -> tuple[bool, str]:
             if clean:
                 if len(chunk.translate(None, _CLEAN_BYTES)) != len(chunk):
                     clean = False
-                elif not chunk.isascii():
+                elif not (chunk.isascii() and not utf8.getstate()[0]):
                     try:
-                        chunk.decode("utf-8")
-                    except UnicodeDecodeError as error:
-                        # A multi-byte character cut at the chunk's end is fine.
-                        clean = error.reason == "unexpected end of data"
+                        utf8.decode(chunk)
+                    except UnicodeDecodeError:
+                        clean = False
+        if clean:
+            try:
+                utf8.decode(b"", final=True)
+            except UnicodeDecodeError:
+                clean = False
     return clean, digest.hexdigest()
 
 
@@ -876,7 +890,8 @@ def import_file(
         _recover(root)
         with open(path, "rb") as handle:
             is_gzip = handle.read(2) == b"\x1f\x8b"
-        if is_gzip:
+        if is_gzip or any(c in str(path) for c in "*?[{"):
+            # DuckDB would read a name with wildcards as a pattern: spool such a file.
             clean, digest = False, sha256_file(path)
         else:
             # The usual file is clean: read it in place while its hash and cleanliness
@@ -958,13 +973,18 @@ def _month_of(day: date) -> date:
     return day.replace(day=1)
 
 
-def merge_months(*, now: datetime | None = None, root: Path | None = None) -> int:
-    """Merge each month's files into one sorted by client IP; returns months merged.
+def merge_months(
+    *, now: datetime | None = None, root: Path | None = None, limit: int | None = MERGE_MONTHS
+) -> int:
+    """Merge months' files into files sorted by client IP; returns the merges done.
 
-    A month is merged once a file in it holds only closed days (a day is closed an hour
-    after it ends: late lines still arrive in that hour), once it has MERGE_AT files, or
-    once an unsorted file of MERGE_ROWS lines is in it (an import). So the current month
-    is rewritten about once a day, and a lookup over half a year opens about seven files.
+    A month keeps one main file (its earliest sorted one). The files beside it are sorted
+    into one once there are MERGE_AT of them or an unsorted one has MERGE_ROWS lines (an
+    import): that costs what arrived since, not the month. They are folded into the main
+    file once one of them holds only closed days (a day is closed an hour after it ends:
+    late lines still arrive in that hour), so the current month is rewritten about once
+    a day and a lookup over half a year opens about seven files. At most `limit` merges
+    per call, so that one call never holds the archive's lock for long.
     """
     root = root or archive_dir()
     now = now or clock.now()
@@ -972,29 +992,46 @@ def merge_months(*, now: datetime | None = None, root: Path | None = None) -> in
     by_month: dict[tuple[int, date], list[ArchiveFile]] = defaultdict(list)
     for f in _live_files().only("pk", "website_id", "first_day", "last_day", "ip_sorted", "rows"):
         by_month[(f.website_id, _month_of(f.first_day))].append(f)
-    due = [
-        key
-        for key, files in by_month.items()
-        if len(files) >= MERGE_AT
-        or any(
-            not f.ip_sorted and (f.last_day < closed_before or f.rows >= MERGE_ROWS) for f in files
-        )
-        or (len(files) > 1 and all(f.last_day < closed_before for f in files))
-    ]
-    if not due:
+    plans = [
+        [f.pk for f in inputs]
+        for _key, files in sorted(by_month.items())
+        if (inputs := _merge_inputs(files, closed_before))
+    ][:limit]
+    if not plans:
         return 0
+    merged = 0
     with compaction_lock(root=root) as locked:
         if not locked:
             return 0
         _recover(root)
-        for website_id, month in sorted(due):
-            inputs = list(
-                _live_files(website_id=website_id, first_day__gte=month).filter(
-                    first_day__lt=_next_month(month)
-                )
-            )
-            _rewrite(inputs, root=root, reason=RemoveReason.MERGED)
-    return len(due)
+        for pks in plans:
+            try:
+                _rewrite(list(_live_files(pk__in=pks)), root=root, reason=RemoveReason.MERGED)
+            except _Conflict:
+                continue
+            merged += 1
+    return merged
+
+
+def _merge_inputs(files: list[ArchiveFile], closed_before: date) -> list[ArchiveFile]:
+    """The files of one month to merge now (see `merge_months`), or none."""
+    # The main file is the sorted one that starts earliest: files sorted beside it hold
+    # what came later.
+    main = min(
+        (f for f in files if f.ip_sorted), key=lambda f: (f.first_day, -f.rows), default=None
+    )
+    beside = [f for f in files if f is not main]
+    if not beside:
+        return []
+    if any(f.last_day < closed_before for f in beside):
+        return files
+    if len(beside) >= MERGE_AT or any(not f.ip_sorted and f.rows >= MERGE_ROWS for f in beside):
+        return beside if len(beside) > 1 or not beside[0].ip_sorted else []
+    return []
+
+
+class _Conflict(Exception):
+    """Another process changed the files being rewritten; nothing was changed."""
 
 
 def _next_month(month: date) -> date:
@@ -1009,7 +1046,8 @@ def _rewrite(
     drop_days: set[date] = frozenset(),
 ) -> ArchiveFile | None:
     """Replace `inputs` (files of one website and month) by one file sorted by client IP,
-    without the rows of `drop_days`; returns the new file (None when no row is left)."""
+    without the rows of `drop_days`; returns the new file (None when no row is left).
+    Raises _Conflict, changing nothing, when another process changed `inputs` meanwhile."""
     if not inputs:
         return None
     base = archive_root(root)
@@ -1044,12 +1082,12 @@ def _rewrite(
     with transaction.atomic():
         _lock_websites([website_id])
         still_live = _live_files(pk__in=[f.pk for f in inputs]).count()
-        if still_live != len(inputs):  # another process changed these files meanwhile
+        if still_live != len(inputs):
             transaction.set_rollback(True)
             for f in files:
                 (base / (f["path"] + ".pending")).unlink(missing_ok=True)
             shutil.rmtree(staging, ignore_errors=True)
-            return None
+            raise _Conflict
         _remove(inputs, reason)
         _record(sources=[], files=files, coverage=[], batch=batch)
     _publish(files, root)
@@ -1106,35 +1144,61 @@ def expire_days(
     days: list[date],
     root: Path | None = None,
     reason: str = RemoveReason.EXPIRED,
-) -> int:
+) -> dict[date, int]:
     """Delete the lines of `days` (retention, or the purge at the end of service): a file
     wholly inside them is removed, one that also holds other days is rewritten without
-    them. Returns the rows deleted."""
+    them. Returns the lines deleted per day (days that had none are left out)."""
     root = root or archive_dir()
     wanted = set(days)
-    deleted = 0
+    deleted: dict[date, int] = defaultdict(int)
+    base = archive_root(root)
     with compaction_lock(root=root, wait=True):
         _recover(root)
         for month in sorted({_month_of(day) for day in wanted}):
-            inputs = list(
-                _live_files(website=website, first_day__gte=month, first_day__lt=_next_month(month))
+            inputs = _live_files(website=website, first_day__gte=month).filter(
+                first_day__lt=_next_month(month)
             )
             touched = [f for f in inputs if _overlaps(f, wanted)]
-            if not touched:
-                continue
-            before = sum(f.rows for f in touched)
+            per_file = _lines_on_days(touched, wanted, base)
             whole = [f for f in touched if _days_of(f) <= wanted]
-            partial = [f for f in touched if f not in whole]
+            partial = [f for f in touched if f not in whole and per_file.get(f.path)]
             if whole:
                 with transaction.atomic():
                     _lock_websites([website.pk])
+                    if _live_files(pk__in=[f.pk for f in whole]).count() != len(whole):
+                        continue  # another process changed them: the next run sees
                     _remove(whole, reason)
-                base = archive_root(root)
                 for f in whole:
                     (base / f.path).unlink(missing_ok=True)
-            kept = _rewrite(partial, root=root, reason=reason, drop_days=wanted)
-            deleted += before - (kept.rows if kept else 0)
-    return deleted
+            try:
+                _rewrite(partial, root=root, reason=reason, drop_days=wanted)
+            except _Conflict:
+                partial = []
+            for f in [*whole, *partial]:
+                for day, count in per_file.get(f.path, {}).items():
+                    deleted[day] += count
+    return dict(deleted)
+
+
+def _lines_on_days(files: list[ArchiveFile], days: set[date], base: Path) -> dict:
+    """{path: {day: lines}} of `files`' lines on `days`."""
+    if not files:
+        return {}
+    paths = "[" + ", ".join(_sql_path(base / f.path) for f in files) + "]"
+    wanted = ", ".join(f"DATE '{day.isoformat()}'" for day in sorted(days))
+    connection = duckdb_connect(root=base.parent)
+    try:
+        rows = connection.execute(
+            f"""SELECT filename, day, count(*) FROM read_parquet({paths}, filename = true)
+                WHERE day IN ({wanted}) GROUP BY ALL"""
+        ).fetchall()
+    finally:
+        connection.close()
+    by_path = {str(base / f.path): f.path for f in files}
+    result: dict[str, dict[date, int]] = defaultdict(dict)
+    for filename, day, count in rows:
+        result[by_path[filename]][day] = count
+    return result
 
 
 def _days_of(f: ArchiveFile) -> set[date]:
@@ -1223,9 +1287,9 @@ def verify(*, website_ids: list[int] | None = None, root: Path | None = None) ->
 # -- reading -----------------------------------------------------------------------
 
 # Filters never change once written; keyed by path too, as a row id may be reused after a
-# restore. Bounded: cleared when it grows past BLOOM_CACHE_FILES.
+# restore. Bounded: cleared when it grows past BLOOM_CACHE_BYTES.
 _bloom_cache: dict[tuple[int, str], bytes] = {}
-BLOOM_CACHE_FILES = 200_000
+BLOOM_CACHE_BYTES = 256 << 20
 _bloom_lock = threading.Lock()
 
 
@@ -1256,7 +1320,7 @@ def files_for(
                 "pk", "path", "ip_bloom"
             )
             with _bloom_lock:
-                if len(_bloom_cache) > BLOOM_CACHE_FILES:
+                if sum(map(len, _bloom_cache.values())) > BLOOM_CACHE_BYTES:
                     _bloom_cache.clear()
                 for pk, path, bloom in loaded:
                     _bloom_cache[(pk, path)] = bytes(bloom)

@@ -69,7 +69,8 @@ def purge_for(organisation) -> list[dict]:
         held_days += len(kept)
         purge = sorted(set(days) - set(kept))
         if purge:
-            rows += archive.expire_days(website=website, days=purge, reason=RemoveReason.PURGED)
+            deleted = archive.expire_days(website=website, days=purge, reason=RemoveReason.PURGED)
+            rows += sum(deleted.values())
     coverage, _detail = DailyCoverage.objects.filter(website__in=websites).delete()
     copies = 0
     for export in LogExport.objects.filter(website__in=websites):

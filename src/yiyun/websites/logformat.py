@@ -98,7 +98,8 @@ class LineFormat:
     def select(self, relation: str) -> str:
         """SELECT over `relation` (which has a `line` column) adding the parsed columns:
         remote_addr, remote_user, ts, method, path, protocol, status, bytes, referer,
-        user_agent, host, extra, ok."""
+        user_agent, host, extra, ok. For a connection whose TimeZone is UTC (as
+        `archive.duckdb_connect` makes them): a zone-less time is read as UTC."""
         if self.text in (DEFAULT, COMBINED):
             return self._select_combined(relation, with_host=self.text == DEFAULT)
         return self._select_regex(relation)

@@ -236,6 +236,14 @@ def accesslog_page(
     stops once the page is full: paging through millions of rows never holds more than a
     page. Months never overlap in time, so pages stay in order across queries.
     """
+    try:
+        return _accesslog_page(websites, log_filter, cursor, limit)
+    except duckdb.IOException:
+        # A merge replaced a file between listing the files and reading them: list again.
+        return _accesslog_page(websites, log_filter, cursor, limit)
+
+
+def _accesslog_page(websites, log_filter: LogFilter, cursor: str, limit: int) -> LogPage:
     limit = max(1, min(int(limit), 1000))
     after = _decode_cursor(cursor)
     first_day, last_day = log_filter.days()

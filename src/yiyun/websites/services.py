@@ -420,16 +420,18 @@ def accesslog_expire(*, now: datetime | None = None) -> dict[str, list[date]]:
         days = expirable_days(website=website, now=now)
         if not days:
             continue
-        rows = archive.expire_days(website=website, days=days)
-        expired[website.domain] = days
+        deleted = archive.expire_days(website=website, days=days)
+        if not deleted:
+            continue
+        expired[website.domain] = sorted(deleted)
         audit_record(
             actor="system",
             action="accesslog.expired",
             obj=website,
             organisation=website.organisation,
             data={
-                "days": [day.isoformat() for day in days],
-                "rows": rows,
+                "days": [day.isoformat() for day in sorted(deleted)],
+                "rows": sum(deleted.values()),
                 "retention_days": website.retention_days,
             },
         )

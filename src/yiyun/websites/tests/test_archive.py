@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from yiyun.core.clock import SHANGHAI
-from yiyun.websites import archive
+from yiyun.websites import archive, selectors
 from yiyun.websites.models import ArchiveFile, CompactedSegment, DailyCoverage
 from yiyun.websites.selectors import LogFilter, accesslog_page
 from yiyun.websites.spool import SpoolWriter, segments_ready, spool_dirs
@@ -160,6 +160,38 @@ def test_a_month_still_open_is_merged_once_it_has_many_files(site):
 
 
 @pytest.mark.django_db
+def test_todays_files_are_sorted_beside_the_months_file_then_folded_in(site, monkeypatch):
+    monkeypatch.setattr(archive, "MERGE_AT", 3)
+    _ingest(site, [combined(IPS[0], DAY - timedelta(days=1))] * 5)  # 1 March
+    assert archive.merge_months(now=DAY) == 1
+    [main] = ArchiveFile.objects.filter(removed_at__isnull=True)
+    for i in range(3):  # three batches on 2 March, its day still open
+        _ingest(site, [combined(IPS[i], DAY + timedelta(minutes=i))] * 2)
+    assert archive.merge_months(now=DAY + timedelta(hours=1)) == 1
+    live = ArchiveFile.objects.filter(removed_at__isnull=True).order_by("first_day")
+    assert [(f.pk == main.pk, f.rows, f.ip_sorted) for f in live] == [
+        (True, 5, True),
+        (False, 6, True),
+    ]
+    assert archive.merge_months(now=DAY + timedelta(hours=2)) == 0
+    # Once 2 March has closed, the file beside is folded into the month's one file.
+    assert archive.merge_months(now=DAY + timedelta(days=1)) == 1
+    [folded] = ArchiveFile.objects.filter(removed_at__isnull=True)
+    assert folded.rows == 11 and len(_all(site)) == 11
+    assert archive.verify() == []
+
+
+@pytest.mark.django_db
+def test_one_call_merges_a_few_months_at_most(site, monkeypatch):
+    monkeypatch.setattr(archive, "MERGE_MONTHS", 2)
+    _ingest(site, [combined(IPS[0], DAY + timedelta(days=31 * n)) for n in range(3)])
+    later = DAY + timedelta(days=120)
+    assert archive.merge_months(now=later, limit=archive.MERGE_MONTHS) == 2
+    assert archive.merge_months(now=later, limit=archive.MERGE_MONTHS) == 1
+    assert archive.merge_months(now=later) == 0
+
+
+@pytest.mark.django_db
 def test_a_large_unsorted_file_is_merged_even_while_its_day_is_open(site, monkeypatch):
     monkeypatch.setattr(archive, "MERGE_ROWS", 10)
     _ingest(site, [combined(IPS[i % 4], DAY + timedelta(minutes=i)) for i in range(9)])
@@ -208,3 +240,19 @@ def test_a_segment_that_cannot_be_read_is_set_aside_not_lost(site):
     assert (site.root / "spool" / "failed" / "poison.log").exists()
     assert not list(ready.glob("*.log"))
     assert archive.verify() == []
+
+
+@pytest.mark.django_db
+def test_a_page_read_while_a_merge_replaces_its_files_is_read_again(site, monkeypatch):
+    for i in range(2):
+        _ingest(site, [combined(IPS[i], DAY + timedelta(minutes=i))] * 3)
+    listed = archive.files_for(website_ids=[site.website.pk])
+    archive.merge_months(now=DAY + timedelta(days=2))  # the listed files are gone now
+    calls = []
+
+    def stale_then_fresh(**kwargs):
+        calls.append(kwargs)
+        return listed if len(calls) == 1 else archive.files_for(**kwargs)
+
+    monkeypatch.setattr(selectors, "files_for", stale_then_fresh)
+    assert len(_all(site)) == 6 and len(calls) == 2

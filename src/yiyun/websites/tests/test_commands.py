@@ -9,6 +9,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from yiyun.core.clock import SHANGHAI
+from yiyun.websites import archive
 from yiyun.websites.models import DailyCoverage
 from yiyun.websites.selectors import LogFilter, accesslog_page, coverage_days
 from yiyun.websites.services import website_update
@@ -149,6 +150,35 @@ def test_custom_log_format(site, world):
 
 
 @pytest.mark.django_db
+def test_a_line_without_a_client_address_is_a_parse_error_not_a_lost_batch(site, world):
+    website_update(
+        website=site.website, by=world.admin_a, log_format="$remote_addr [$time_iso8601] $status"
+    )
+    lines = ["203.0.113.9 [2026-03-02T08:00:00+08:00] 200", "- [2026-03-02T08:00:01+08:00] 200"]
+    writer = SpoolWriter(site.root)
+    writer.append(site.website.pk, lines)
+    writer.close()
+    call_command("logs", "compact")
+    assert not (site.root / "spool" / "failed").exists()
+    rows = accesslog_page(websites=[site.website], log_filter=LogFilter(), limit=10).rows
+    assert [r["ip"] for r in rows if not r["parse_error"]] == ["203.0.113.9"]
+    assert [r["raw"] for r in rows if r["parse_error"]] == [lines[1]]
+
+
+@pytest.mark.django_db
+def test_an_empty_file_does_not_stop_later_imports(site, tmp_path, capsys):
+    empty = tmp_path / "empty.log"
+    empty.write_text("\n\n")
+    call_command("logs", "import", str(empty), "--website", "www.kpxyy.cn")
+    assert capsys.readouterr().out.startswith("0 lines")
+    plain = tmp_path / "access.log"
+    plain.write_text("\n".join(_lines(5)) + "\n")
+    call_command("logs", "import", str(plain), "--website", "www.kpxyy.cn")
+    assert capsys.readouterr().out.startswith("5 lines")
+    assert len(accesslog_page(websites=[site.website], log_filter=LogFilter()).rows) == 5
+
+
+@pytest.mark.django_db
 def test_clause_2_4_coverage_counts_gaps_while_the_site_was_up(site, world, login):
     writer = SpoolWriter(site.root)
     # 2 March: lines in hours 0..21 only; 3 March: nothing at all.
@@ -186,3 +216,21 @@ def test_pages_query_and_token(site, world, login):
     rotated = client.post(f"/websites/{site.website.pk}/token/").content.decode()
     assert "syslog:server=" in rotated and f"tag=w{site.website.pk}_" in rotated
     assert login(world.auditor_a).post(f"/websites/{site.website.pk}/token/").status_code == 403
+
+
+def test_a_character_across_the_check_chunks_is_still_clean(tmp_path):
+    # The check reads 8 MiB at a time: put a three-byte character across the boundary.
+    path = tmp_path / "big.log"
+    path.write_bytes(b"a" * ((8 << 20) - 1) + "内\n".encode())
+    assert archive._plain_and_clean(path)[0]
+    path.write_bytes(b"a" * ((8 << 20) - 1) + "内".encode()[:2] + b"\n")
+    assert not archive._plain_and_clean(path)[0]
+
+
+@pytest.mark.django_db
+def test_a_file_name_with_wildcards_is_read_as_a_name(site, tmp_path, capsys):
+    (tmp_path / "access1.log").write_text("\n".join(_lines(2)) + "\n")
+    odd = tmp_path / "access[1].log"
+    odd.write_text("\n".join(_lines(3)) + "\n")
+    call_command("logs", "import", str(odd), "--website", "www.kpxyy.cn")
+    assert capsys.readouterr().out.startswith("3 lines")

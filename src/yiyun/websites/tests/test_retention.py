@@ -11,7 +11,7 @@ from yiyun.core.clock import SHANGHAI
 from yiyun.core.errors import DomainError
 from yiyun.core.models import AuditEntry
 from yiyun.websites import archive, jobs
-from yiyun.websites.models import ArchiveFile
+from yiyun.websites.models import ArchiveFile, ManifestEntry
 from yiyun.websites.services import (
     legal_hold_place,
     legal_hold_release,
@@ -111,6 +111,10 @@ def test_clause_2_4_expiry_after_retention_and_legal_hold(site, world):
         jobs.expire()
         # The held day stays; the day after it goes.
         assert _live_days(site) == [days[1].date()]
+        # Run again (the worker does, hourly): nothing left to delete, nothing rewritten.
+        entries, audits = ManifestEntry.objects.count(), AuditEntry.objects.count()
+        jobs.expire()
+        assert (ManifestEntry.objects.count(), AuditEntry.objects.count()) == (entries, audits)
         legal_hold_release(hold=hold, by=world.admin_a)
         jobs.expire()
         assert _live_days(site) == []
