@@ -974,7 +974,11 @@ def _month_of(day: date) -> date:
 
 
 def merge_months(
-    *, now: datetime | None = None, root: Path | None = None, limit: int | None = MERGE_MONTHS
+    *,
+    now: datetime | None = None,
+    root: Path | None = None,
+    limit: int | None = MERGE_MONTHS,
+    everything: bool = False,
 ) -> int:
     """Merge months' files into files sorted by client IP; returns the merges done.
 
@@ -984,7 +988,8 @@ def merge_months(
     file once one of them holds only closed days (a day is closed an hour after it ends:
     late lines still arrive in that hour), so the current month is rewritten about once
     a day and a lookup over half a year opens about seven files. At most `limit` merges
-    per call, so that one call never holds the archive's lock for long.
+    per call, so that one call never holds the archive's lock for long. `everything`
+    folds every month into one file now (`yiyun logs import` and `compact` do).
     """
     root = root or archive_dir()
     now = now or clock.now()
@@ -995,7 +1000,7 @@ def merge_months(
     plans = [
         [f.pk for f in inputs]
         for _key, files in sorted(by_month.items())
-        if (inputs := _merge_inputs(files, closed_before))
+        if (inputs := _merge_inputs(files, closed_before, everything=everything))
     ][:limit]
     if not plans:
         return 0
@@ -1013,7 +1018,9 @@ def merge_months(
     return merged
 
 
-def _merge_inputs(files: list[ArchiveFile], closed_before: date) -> list[ArchiveFile]:
+def _merge_inputs(
+    files: list[ArchiveFile], closed_before: date, *, everything: bool = False
+) -> list[ArchiveFile]:
     """The files of one month to merge now (see `merge_months`), or none."""
     # The main file is the sorted one that starts earliest: files sorted beside it hold
     # what came later.
@@ -1023,7 +1030,7 @@ def _merge_inputs(files: list[ArchiveFile], closed_before: date) -> list[Archive
     beside = [f for f in files if f is not main]
     if not beside:
         return []
-    if any(f.last_day < closed_before for f in beside):
+    if everything or any(f.last_day < closed_before for f in beside):
         return files
     if len(beside) >= MERGE_AT or any(not f.ip_sorted and f.rows >= MERGE_ROWS for f in beside):
         return beside if len(beside) > 1 or not beside[0].ip_sorted else []

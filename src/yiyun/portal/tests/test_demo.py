@@ -7,6 +7,8 @@ from yiyun.core.audit import audit_verify
 from yiyun.obligations.models import Obligation
 from yiyun.tenancy.choices import Role
 from yiyun.tenancy.models import Organisation, Person, Site
+from yiyun.websites.models import ArchiveFile, DailyCoverage, Website
+from yiyun.websites.selectors import LogFilter, accesslog_page
 
 # The command migrates first, which SQLite cannot do inside a test transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,6 +40,18 @@ def test_demo_loads_the_seed_parties_sites_and_one_login_per_role(settings, tmp_
     assert Circuit.objects.count() == 4
     renewal = Obligation.objects.get(rule="11.1", state="open")
     assert renewal.due_at.isoformat() == "2026-11-30T16:00:00+00:00"  # 2026-12-01 00:00 +08:00
+    # The hospital's portal, its filing, and a month of access logs, sorted by IP.
+    website = Website.objects.get(domain="www.kpxyy.cn", organisation=hospital)
+    assert website.filings.get().number.startswith("新ICP备")
+    files = ArchiveFile.objects.filter(website=website, removed_at__isnull=True)
+    assert files and all(f.ip_sorted for f in files)
+    # 30 days of lines; the broken ones count on the day they were received, today.
+    coverage = DailyCoverage.objects.filter(website=website)
+    days = [row for row in coverage if row.lines > row.parse_errors]
+    assert len(days) == 30 and sum(row.parse_errors for row in coverage) == 30
+    assert sum(1 for row in days if 0 in row.hours) == 1  # the night it was down
+    page = accesslog_page(websites=[website], log_filter=LogFilter(ip="240e::/16"), limit=5)
+    assert len(page.rows) == 5 and all(row["ip"].startswith("240e:") for row in page.rows)
 
 
 def test_demo_twice_keeps_everything(settings, tmp_path, capsys):
@@ -50,4 +64,6 @@ def test_demo_twice_keeps_everything(settings, tmp_path, capsys):
     call_command("demo", no_serve=True)
     assert (Organisation.objects.count(), Site.objects.count(), Person.objects.count()) == counts
     assert Person.objects.get(user__username="hospital-it").phone == "0997-1234567"
+    live = ArchiveFile.objects.filter(removed_at__isnull=True)
+    assert Website.objects.count() == 1 and not live.filter(ip_sorted=False).exists()
     assert audit_verify().ok

@@ -5,7 +5,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from yiyun.obligations.services import tick_now
-from yiyun.portal.demo import demo_password, load_demo_people, load_seed_contract
+from yiyun.portal.demo import (
+    demo_password,
+    load_demo_people,
+    load_demo_website,
+    load_seed_contract,
+)
 
 
 class Command(BaseCommand):
@@ -24,6 +29,7 @@ class Command(BaseCommand):
         load_seed_contract()
         password = demo_password()
         logins = load_demo_people(password)
+        load_demo_website()
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"\n医云 yiyun demo: {url}\n"))
         self.stdout.write(f"Demo logins (password for all: {password})")

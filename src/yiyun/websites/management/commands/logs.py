@@ -94,7 +94,7 @@ class Command(BaseCommand):
         except DomainError as error:
             raise CommandError(error.message) from error
         # Sorted by client IP now rather than at the worker's next turns.
-        merged = archive.merge_months(limit=None)
+        merged = archive.merge_months(limit=None, everything=True)
         self.stdout.write(
             f"{result.lines} lines, {result.parse_errors} parse errors, {len(result.files)} files, "
             f"{merged} months merged"
@@ -102,7 +102,7 @@ class Command(BaseCommand):
 
     def _compact(self, **_options):
         result = services.accesslog_compact(idle_seconds=None)
-        merged = archive.merge_months(limit=None)
+        merged = archive.merge_months(limit=None, everything=True)
         self.stdout.write(
             f"{result.segments} segments, {result.lines} lines "
             f"({result.parse_errors} parse errors), {merged} months merged"
