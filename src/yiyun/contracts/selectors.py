@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import calendar as stdlib_calendar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from yiyun.contracts.choices import PaymentStatus, PricePeriod
+from yiyun.contracts.choices import ChargeSource, PaymentStatus
 from yiyun.contracts.models import Contract, Payment, PaymentScheduleItem
 from yiyun.core import clock
-from yiyun.core.money import cny
+from yiyun.core.money import cny, in_figures
 from yiyun.tenancy.selectors import scoped
 
-ONE_DAY = timedelta(days=1)
+if TYPE_CHECKING:
+    from yiyun.contracts.billing import ChargeLine
 
 
 def contracts_visible(user) -> QuerySet[Contract]:
@@ -93,51 +95,71 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, stdlib_calendar.monthrange(year, month + 1)[1]))
 
 
-def _served(start: date, until: date, months_per_unit: int) -> tuple[int, int, int]:
-    """(whole units served, days served of the unit in progress, days of that unit):
-    units of `months_per_unit` months counted from `start`, `until` inclusive."""
-    whole = 0
-    while add_months(start, (whole + 1) * months_per_unit) <= until + ONE_DAY:
-        whole += 1
-    unit_start = add_months(start, whole * months_per_unit)
-    unit_end = add_months(start, (whole + 1) * months_per_unit)
-    return whole, (until + ONE_DAY - unit_start).days, (unit_end - unit_start).days
-
-
 def prorata_owed(contract: Contract, *, until: date) -> Owed:
     """5.3: the service fees for the service provided from the start up to and including
-    `until` (the termination date), pro rata, less what was paid.
+    `until` (the termination date), pro rata, less what was paid up to then.
 
-    Each recurring price runs in its own units counted from the service start: a yearly
-    price per contract year, a monthly price per contract month; whole units count in
-    full, the unit in progress by days served / days in that unit. A one-off price
-    counts in full. Rounded to the fen per price, half up.
+    The fees are the settlement's (`billing.statement_compute` from the service start to
+    `until`, which `billing.settlement_compute` charges too): each recurring price in its
+    own units counted from the service start (a contract year, a contract month), a unit
+    served in part by days served / days in that unit, rounded to the fen per unit; a
+    priced change (1.3) from the day it was applied; the rectification days (1.3) and
+    the days after the last day served not at all. Here the statement's lines are summed
+    per price (one line per price component, one per price of each change).
     """
+    # billing builds on this module (payment lines, add_months): imported when called.
+    from yiyun.contracts.billing import statement_compute
+
     owed = Owed(until=until)
-    last = min(until, contract.end)
-    for component in contract.price_components.all():
-        unit_price = component.amount * component.quantity
-        if last < contract.start:
-            amount, explanation = Decimal(0), _("服务尚未开始")
-        elif component.period == PricePeriod.ONCE:
-            amount, explanation = unit_price, _("一次性费用")
-        else:
-            months = 12 if component.period == PricePeriod.YEAR else 1
-            whole, days, unit_days = _served(contract.start, last, months)
-            amount = unit_price * whole + unit_price * days / unit_days
-            unit = _("年") if months == 12 else _("月")
-            explanation = _(
-                "%(price)s/%(unit)s × %(whole)s 整%(unit)s + %(days)s/%(unit_days)s 天"
-            ) % {
-                "price": cny(unit_price),
-                "unit": unit,
-                "whole": whole,
-                "days": days,
-                "unit_days": unit_days,
-            }
-        owed.lines.append(ProrataLine(component.name, cny(amount), explanation))
+    if until < contract.start:
+        owed.lines = [
+            ProrataLine(component.name, Decimal("0.00"), _("服务尚未开始"))
+            for component in contract.price_components.all()
+        ]
+    else:
+        statement = statement_compute(contract, start=contract.start, end=until)
+        groups: dict[tuple, list[ChargeLine]] = {}
+        for line in statement.lines:
+            key = (
+                line.source,
+                line.source_label,
+                line.description,
+                line.unit_price,
+                line.unit_days == 1,  # a one-off price apart from a recurring one
+            )
+            groups.setdefault(key, []).append(line)
+        owed.lines = [_prorata_line(lines) for lines in groups.values()]
     paid = Payment.objects.filter(schedule_item__contract=contract, paid_on__lte=until).aggregate(
         total=Sum("amount")
     )["total"]
     owed.paid = cny(paid or 0)
     return owed
+
+
+def _prorata_line(lines: list[ChargeLine]) -> ProrataLine:
+    """The statement lines of one price, summed: its amount is theirs to the fen."""
+    first = lines[0]
+    amount = cny(sum((line.amount for line in lines), Decimal(0)))
+    if first.source == ChargeSource.CHANGE:
+        component = f"{first.source_label} {first.description}"
+    else:
+        component = first.description
+    if first.unit_days == 1:  # a one-off price: one line, on the day it is charged
+        return ProrataLine(component, amount, first.explanation)
+    # Statement units are contract years (365 or 366 days) or contract months (28 to 31).
+    unit = _("年") if first.unit_days >= 365 else _("月")
+    whole = sum(1 for line in lines if line.days == line.unit_days)
+    parts = [_("%(whole)s 整%(unit)s") % {"whole": whole, "unit": unit}] if whole else []
+    parts += [
+        _("%(days)s/%(unit_days)s 天") % {"days": line.days, "unit_days": line.unit_days}
+        for line in lines
+        if line.days != line.unit_days
+    ]
+    explanation = _("%(price)s/%(unit)s × %(parts)s") % {
+        "price": in_figures(first.unit_price),
+        "unit": unit,
+        "parts": " + ".join(parts),
+    }
+    if first.source == ChargeSource.CHANGE:
+        explanation += _("；自 %(day)s 起计费") % {"day": first.period_start.isoformat()}
+    return ProrataLine(component, amount, explanation)

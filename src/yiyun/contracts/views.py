@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yiyun.contracts.billing import service_window
 from yiyun.contracts.checks import contract_findings
 from yiyun.contracts.choices import ContractStatus
 from yiyun.contracts.forms import (
@@ -91,7 +92,9 @@ def contract_detail(request, pk: int):
     bases, settled = penalty_bases(contract)
     prorata = None
     if contract.status == ContractStatus.TERMINATED and contract.end_clause == "5.3":
-        prorata = prorata_owed(contract, until=clock.local(contract.ended_at).date())
+        # Up to the last day served, as the settlement (结算单) charges.
+        _first, last_day = service_window(contract)
+        prorata = prorata_owed(contract, until=last_day)
     today = clock.local(clock.now()).date()
     components = list(contract.price_components.all())
     return render(

@@ -17,9 +17,8 @@ from yiyun.contracts.billing import (
     settlement_compute,
     settlement_pdf,
 )
-from yiyun.contracts.choices import ContractStatus, NoticeKind
-from yiyun.contracts.services import notice_record, open_parameter_set
-from yiyun.contracts.tests.factories import seed_contract
+from yiyun.contracts.services import open_parameter_set
+from yiyun.contracts.tests.factories import seed_contract, terminated_under_5_3
 from yiyun.obligations.choices import ObligationState
 from yiyun.obligations.models import Obligation
 from yiyun.obligations.services import obligation_open, tick
@@ -52,20 +51,7 @@ def terminated(world):
             by=world.admin_a,
         )
     # 5.3: the customer terminates; effective when its notice is delivered, 03-15 10:00.
-    with at(2025, 3, 15, 11):
-        notice_record(
-            contract=contract,
-            kind=NoticeKind.TERMINATION_5_3,
-            from_party="customer",
-            sender="柯坪县人民医院",
-            recipient="阿克苏联通",
-            delivered_at=bj(2025, 3, 15, 10),
-            reason="乙方未按2.2时限处理故障（附记录）",
-            by=world.admin_a,
-        )
-    contract.refresh_from_db()
-    assert contract.status == ContractStatus.TERMINATED
-    return contract
+    return terminated_under_5_3(world, contract)
 
 
 def test_clause_5_3_termination_settlement_figures_by_hand(terminated):

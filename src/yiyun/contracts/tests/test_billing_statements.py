@@ -20,7 +20,7 @@ from yiyun.contracts.billing import (
 from yiyun.contracts.choices import ChargeSource
 from yiyun.contracts.models import Statement
 from yiyun.contracts.tests.acceptance_helpers import acceptance_round
-from yiyun.contracts.tests.factories import seed_contract
+from yiyun.contracts.tests.factories import seed_contract, vcpu_upgrade_applied
 from yiyun.core.models import AuditEntry
 from yiyun.obligations.tests.helpers import at, bj
 
@@ -56,39 +56,7 @@ def test_clause_二_1_a_full_contract_year(contract):
 def test_clause_1_3_mid_year_upgrade_prorated_by_day(contract, world):
     """A resource upgrade priced from the catalogue and applied through the cloud app on
     2024-07-16 is charged from that day; its price component is not charged again."""
-    from yiyun.cloud.services import (
-        change_request_apply,
-        change_request_approve,
-        change_request_create,
-        price_catalogue_ensure,
-        price_entry_add,
-    )
-
-    with at(2024, 1, 5, 10):
-        catalogue = price_catalogue_ensure(
-            provider=world.provider, name="政府定价目录", source="新发改价格〔2023〕1号", by="test"
-        )
-        price_entry_add(
-            catalogue=catalogue,
-            resource="vcpu",
-            unit_price="600.00",
-            period="year",
-            valid_from=date(2024, 1, 1),
-            code="YJ-01",
-            by="test",
-        )
-    with at(2024, 7, 10, 10):
-        change = change_request_create(
-            contract=contract,
-            kind="customer_1_3",
-            title="HIS 扩容 4 核",
-            items=[{"resource": "vcpu", "quantity": "4"}],
-            by=world.admin_a,
-        )
-        change_request_approve(change=change, by=world.provider_admin)
-    with at(2024, 7, 16, 15):
-        change = change_request_apply(change=change, by=world.provider_admin)
-    assert change.price_component is not None  # the cloud app adds it to 二.1
+    change = vcpu_upgrade_applied(world, contract)
 
     statement = statement_compute(contract, start=date(2024, 1, 1), end=date(2024, 12, 31))
     upgrade = _by_source(statement, ChargeSource.CHANGE)
