@@ -11,6 +11,8 @@ class NoticesConfig(AppConfig):
     # The outbox: email, SMS and robots go out from here, retried with backoff (4.5).
     periodic_jobs = [("yiyun.notices.outbox.outbox_run", 5)]
     metrics = ["yiyun.notices.selectors.metrics"]
+    export_hooks = ["yiyun.notices.datalife.export_for"]
+    purge_hooks = ["yiyun.notices.datalife.purge_for"]
 
     def ready(self):
         from yiyun.notices import checks  # noqa: F401 — registers the system checks

@@ -11,4 +11,6 @@ class ServicedeskConfig(AppConfig):
     # Right after the obligations tick (same interval): pass its reminders and breaches
     # on to the assignee / the people on duty.
     metrics = ["yiyun.servicedesk.selectors.metrics"]
+    export_hooks = ["yiyun.servicedesk.datalife.export_for"]
+    purge_hooks = ["yiyun.servicedesk.datalife.purge_for"]
     periodic_jobs = [("yiyun.servicedesk.escalation.escalations_dispatch_now", 60)]

@@ -61,6 +61,8 @@ class Command(BaseCommand):
                     # The stored payload still hashes to the recorded value.
                     "intact": bool(delivery.sha256)
                     and hashlib.sha256(payload).hexdigest() == delivery.sha256,
+                    # The copy was deleted at the end of service (6.5); the hash stays.
+                    "payload_deleted": not payload and bool(delivery.sha256),
                     "idempotency_key": delivery.idempotency_key,
                 }
             )
@@ -90,12 +92,19 @@ class Command(BaseCommand):
             if letter:
                 self.stdout.write(f"letter {letter.reference} sha256 {letter.sha256}")
             for row in rows:
+                check = (
+                    ""
+                    if row["intact"] or not row["sha256"]
+                    else " PAYLOAD DELETED (6.5)"
+                    if row["payload_deleted"]
+                    else " MISMATCH"
+                )
                 self.stdout.write(
                     f"{row['id']:>6} {row['channel']:<9} {row['state']:<8} "
                     f"{row['sent_at'] or '-':<32} attempts={row['attempts']} "
                     f"status={row['status'] or '-'} id={row['message_id'] or '-'} "
                     f"{row['recipient'] or row['organisation']} <{row['address']}> "
-                    f"key={row['idempotency_key']} sha256={row['sha256'] or '-'}{'' if row['intact'] or not row['sha256'] else ' MISMATCH'}"
+                    f"key={row['idempotency_key']} sha256={row['sha256'] or '-'}{check}"
                 )
             self.stdout.write(f"{len(rows)} deliveries")
         if pdf:
