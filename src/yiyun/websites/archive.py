@@ -579,18 +579,18 @@ def local_hour_sql(ts: str) -> str:
 def _archive_projection(*, start: int, domain: str) -> str:
     """The archive's columns from a row of `parsed` (rid = start + rowid)."""
     domain_sql = "'" + domain.replace("'", "''") + "'"
-    fields = {
-        "ts": "ts",
-        "received_at": "received_at",
+    # A line that did not parse keeps only its raw text and when it was received.
+    parsed_only = {
         "ip": "remote_addr",
         "ip_hi": "ip_hi",
         "ip_lo": "ip_lo",
         "host": f"coalesce(host, {domain_sql})",
         **{name: name for name in ARCHIVE_COLUMNS[6:15]},
     }
-    columns = [f"CASE WHEN ok THEN {sql} END AS {name}" for name, sql in fields.items()]
-    columns[:2] = ["ts", "received_at"]
-    columns += [
+    columns = [
+        "ts",
+        "received_at",
+        *(f"CASE WHEN ok THEN {sql} END AS {name}" for name, sql in parsed_only.items()),
         "NOT ok AS parse_error",
         "CASE WHEN NOT ok THEN line END AS raw",
         f"({int(start)} + rowid)::UBIGINT AS rid",
