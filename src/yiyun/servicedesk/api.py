@@ -23,14 +23,23 @@ from yiyun.core import clock
 from yiyun.core.errors import DomainError
 from yiyun.obligations.selectors import countdown
 from yiyun.servicedesk import conf, reports
-from yiyun.servicedesk.models import Attachment, Complaint, ContactChange, Ticket, ViolationNotice
+from yiyun.servicedesk.models import (
+    Attachment,
+    Complaint,
+    ContactChange,
+    DutyShift,
+    Ticket,
+    ViolationNotice,
+)
 from yiyun.servicedesk.schemas import (
     AttachmentOut,
+    ComplaintIn,
     ComplaintOut,
     ContactChangeIn,
     ContactChangeOut,
     ContactListOut,
     DecisionIn,
+    DutyShiftIn,
     DutyShiftOut,
     EventOut,
     FileIn,
@@ -44,6 +53,7 @@ from yiyun.servicedesk.schemas import (
     TicketPatch,
     VerifyIn,
     VerifyOut,
+    ViolationIn,
     ViolationOut,
 )
 from yiyun.servicedesk.selectors import (
@@ -54,6 +64,7 @@ from yiyun.servicedesk.selectors import (
     contact_changes_visible,
     contact_list,
     customer_organisations,
+    is_provider_staff,
     measures_visible,
     on_duty_filter,
     shifts_visible,
@@ -68,10 +79,12 @@ from yiyun.servicedesk.services import (
     MeasureRefused,
     attachment_from_bytes,
     complaint_answer,
+    complaint_record,
     complaint_review,
     contact_change_confirm,
     contact_change_submit,
     contact_change_withdraw,
+    duty_shift_add,
     measure_allowed_from,
     measure_record,
     ticket_attach,
@@ -84,6 +97,7 @@ from yiyun.servicedesk.services import (
     ticket_resume,
     ticket_update,
     ticket_wait,
+    violation_record,
     violation_rectification_report,
     violation_review,
 )
@@ -97,6 +111,13 @@ router = Router(tags=["servicedesk"])
 def _refuse_read_only(user) -> None:
     if is_read_only(user):
         raise PermissionDenied("read-only account")
+
+
+def _refuse_customer(user) -> None:
+    """What the portal lets only the provider's staff post (complaints, violation
+    notices, the roster): refused before anything is looked up, as the pages do."""
+    if not is_provider_staff(user):
+        raise PermissionDenied("provider staff only")
 
 
 def _files(files: list[FileIn]) -> list:
@@ -193,6 +214,12 @@ def _ticket(ticket: Ticket, *, detail: bool = False) -> dict:
     return _local(out)
 
 
+def _contract(user, contract_id):
+    if not contract_id:
+        return None
+    return get_object_or_404(contracts_visible(user), pk=contract_id)
+
+
 def _site(user, site_id):
     if not site_id:
         return None
@@ -255,11 +282,7 @@ def ticket_add(request, payload: TicketIn):
     call came in (`channel` phone, `reported_at`): the clock starts then."""
     _refuse_read_only(request.user)
     organisation = _organisation(request.user, payload.organisation)
-    contract = (
-        get_object_or_404(contracts_visible(request.user), pk=payload.contract)
-        if payload.contract
-        else None
-    )
+    contract = _contract(request.user, payload.contract)
     assignee = (
         get_object_or_404(assignable_people(organisation), pk=payload.assignee)
         if payload.assignee
@@ -554,6 +577,30 @@ def complaint_list(request):
     return [_complaint(c) for c in complaints_visible(request.user)[:500]]
 
 
+@router.post("/complaints", response={201: ComplaintOut})
+def complaint_add(request, payload: ComplaintIn):
+    """2.10 (the provider only): record a third party's complaint about the customer's
+    content; the customer is notified and its 7-working-day answer clock starts at
+    `notified_at`."""
+    _refuse_read_only(request.user)
+    _refuse_customer(request.user)
+    complaint = complaint_record(
+        by=request.user,
+        organisation=get_object_or_404(
+            customer_organisations(request.user), pk=payload.organisation
+        ),
+        contract=_contract(request.user, payload.contract),
+        complainant=payload.complainant,
+        complainant_contact=payload.complainant_contact,
+        received_at=payload.received_at,
+        notified_at=payload.notified_at,
+        content=payload.content,
+        location=payload.location,
+        uploads=_files(payload.files),
+    )
+    return 201, _complaint(complaint)
+
+
 @router.get("/complaints/{complaint_id}", response=ComplaintOut)
 def complaint_get(request, complaint_id: int):
     return _complaint(get_object_or_404(complaints_visible(request.user), pk=complaint_id))
@@ -590,6 +637,26 @@ def complaint_act(request, complaint_id: int, payload: GroundActionIn):
 @router.get("/violations", response=list[ViolationOut])
 def violation_list(request):
     return [_violation(v) for v in violations_visible(request.user)[:500]]
+
+
+@router.post("/violations", response={201: ViolationOut})
+def violation_add(request, payload: ViolationIn):
+    """3.6 (the provider only): record the written notice of a breach of clause 2; the
+    customer's 30 days to rectify run from `delivered_at`."""
+    _refuse_read_only(request.user)
+    _refuse_customer(request.user)
+    violation = violation_record(
+        by=request.user,
+        organisation=get_object_or_404(
+            customer_organisations(request.user), pk=payload.organisation
+        ),
+        contract=_contract(request.user, payload.contract),
+        clause_breached=payload.clause_breached,
+        description=payload.description,
+        delivered_at=payload.delivered_at,
+        document=_files([payload.document])[0] if payload.document else None,
+    )
+    return 201, _violation(violation)
 
 
 @router.get("/violations/{violation_id}", response=ViolationOut)
@@ -650,6 +717,20 @@ def measure_list(request):
 # -- the duty roster and reports ---------------------------------------------------------
 
 
+def _shift(shift: DutyShift, *, on_duty: bool) -> dict:
+    return _local(
+        {
+            "id": shift.pk,
+            "person": shift.person_id,
+            "name": shift.person.name,
+            "role": shift.role,
+            "starts_at": shift.starts_at,
+            "ends_at": shift.ends_at,
+            "on_duty": on_duty,
+        }
+    )
+
+
 @router.get("/duty", response=list[DutyShiftOut])
 def duty_list(request, on_duty: bool = False):
     """The caller's provider's roster (a customer sees none); `on_duty`: only now."""
@@ -658,20 +739,25 @@ def duty_list(request, on_duty: bool = False):
     current = set(on_duty_filter(shifts, at=now).values_list("pk", flat=True))
     if on_duty:
         shifts = shifts.filter(pk__in=current)
-    return [
-        _local(
-            {
-                "id": s.pk,
-                "person": s.person_id,
-                "name": s.person.name,
-                "role": s.role,
-                "starts_at": s.starts_at,
-                "ends_at": s.ends_at,
-                "on_duty": s.pk in current,
-            }
-        )
-        for s in shifts.order_by("starts_at", "pk")[:500]
-    ]
+    return [_shift(s, on_duty=s.pk in current) for s in shifts.order_by("starts_at", "pk")[:500]]
+
+
+@router.post("/duty", response={201: DutyShiftOut})
+def duty_add(request, payload: DutyShiftIn):
+    """Put a person of the caller's provider on the roster (the provider's
+    administrators only; a customer is refused)."""
+    _refuse_read_only(request.user)
+    _refuse_customer(request.user)
+    shift = duty_shift_add(
+        by=request.user,
+        person=get_object_or_404(scoped(Person.objects.all(), request.user), pk=payload.person),
+        role=payload.role,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        note=payload.note,
+    )
+    on_duty = on_duty_filter(DutyShift.objects.filter(pk=shift.pk), at=clock.now()).exists()
+    return 201, _shift(shift, on_duty=on_duty)
 
 
 @router.get("/reports/sla/{contract_id}", response=SlaOut)

@@ -7,6 +7,7 @@ from pydantic import Field
 from yiyun.servicedesk.choices import (
     Channel,
     ContactAction,
+    DutyRole,
     MeasureKind,
     TicketKind,
     TicketPriority,
@@ -211,6 +212,23 @@ class ComplaintOut(Schema):
     attachments: list[AttachmentOut]
 
 
+class ComplaintIn(Schema):
+    """2.10: a third party's complaint about the customer's content, recorded by the
+    provider (the customer is notified and has 7 working days to answer)."""
+
+    organisation: int = Field(description="the customer complained about")
+    contract: int | None = Field(default=None, description="default: its active contract")
+    complainant: str = Field(max_length=200)
+    complainant_contact: str = Field(default="", max_length=200)
+    received_at: datetime = Field(description="when the provider received the complaint")
+    notified_at: datetime | None = Field(
+        default=None, description="when the customer was notified (default now): the clock"
+    )
+    content: str
+    location: str = Field(default="", max_length=300)
+    files: list[FileIn] = Field(default=[], description="the complaint's material")
+
+
 class GroundActionIn(Schema):
     """answer (the customer: its answer / rectification report), accept / reject (the
     provider's review), measure (the provider; refused before it is allowed)."""
@@ -238,6 +256,18 @@ class ViolationOut(Schema):
     attachments: list[AttachmentOut]
 
 
+class ViolationIn(Schema):
+    """3.6: the provider's written notice that the customer breached clause 2 (30 days
+    to rectify from its delivery)."""
+
+    organisation: int
+    contract: int | None = Field(default=None, description="default: its active contract")
+    clause_breached: str = Field(max_length=20, description="a provision of clause 2: 2.7.5")
+    description: str
+    delivered_at: datetime = Field(description="when the written notice was delivered")
+    document: FileIn | None = Field(default=None, description="the written notice")
+
+
 class MeasureOut(Schema):
     id: int
     organisation: int
@@ -250,6 +280,16 @@ class MeasureOut(Schema):
     description: str
     taken_at: datetime
     recorded_by: str
+
+
+class DutyShiftIn(Schema):
+    """A person of the caller's provider on the roster; the 24×7 desk needs no end."""
+
+    person: int
+    role: DutyRole
+    starts_at: datetime
+    ends_at: datetime | None = None
+    note: str = Field(default="", max_length=200)
 
 
 class DutyShiftOut(Schema):

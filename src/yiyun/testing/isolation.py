@@ -8,6 +8,12 @@ A case's callables receive the `world` fixture (see testing/fixtures.py) and cre
 what they need: an object belonging to **customer A**. The test then checks that
 customer B's admin gets 404 for it, customer A's admin can reach it, and (for writes)
 customer A's read-only auditor gets 403.
+
+An operation only the provider's staff may call (`provider_only`: recording a complaint
+or a violation notice, the duty roster) is checked the other way round: customer A's
+admin gets 403, another provider's admin gets 404 (the body names customer A or the
+serving provider's people, which it does not serve), and the serving provider's admin
+succeeds. `allowed_caller` names who must succeed with a case.
 """
 
 from collections.abc import Callable
@@ -49,3 +55,12 @@ class Operation:
     query: Callable[[World], dict] | None = None
     # For collections: text that appears for customer A's admin and must not for B's.
     marker: Callable[[World], str] | None = None
+    # Only the provider's staff may call it: customer A's admin gets 403, another
+    # provider's admin 404, the serving provider's admin succeeds.
+    provider_only: bool = False
+
+
+def allowed_caller(case: Page | Operation, world: World):
+    """Who must succeed with `case`: customer A's admin, or the serving provider's admin
+    for a provider-only operation."""
+    return world.provider_admin if getattr(case, "provider_only", False) else world.admin_a

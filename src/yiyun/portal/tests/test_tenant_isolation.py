@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from yiyun.api import api
 from yiyun.core.apps_registry import app_module, yiyun_apps
-from yiyun.testing.isolation import Operation, Page
+from yiyun.testing.isolation import Operation, Page, allowed_caller
 
 UNCHECKED_NAMESPACES = {"admin", "api"}  # the admin is superuser-only; the API is below
 
@@ -127,9 +127,12 @@ def test_api_isolation(world, case: Operation):
         assert call(world.other_provider_admin).status_code == 404
     if case.write:
         assert call(world.auditor_a).status_code == 403, "an auditor could write"
+    if case.provider_only:
+        assert call(world.admin_a).status_code == 403, "a customer called a provider-only operation"
+        assert call(world.other_provider_admin).status_code == 404
     if case.marker is not None:
         marker = case.marker(world)
         assert marker in _text(call(world.admin_a))
         assert marker not in _text(call(world.admin_b))
-    allowed = call(world.admin_a)
+    allowed = call(allowed_caller(case, world))
     assert allowed.status_code < 400, allowed.content

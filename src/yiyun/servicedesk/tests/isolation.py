@@ -109,6 +109,30 @@ def _change_body(w) -> dict:
     return {"action": "add", "name": "API 联系人", "notified_by": "信息科"}
 
 
+def _complaint_body(w) -> dict:
+    seed_contract(w)
+    return {
+        "organisation": w.customer_a.pk,
+        "complainant": "API 投诉人",
+        "received_at": clock.now().isoformat(),
+        "content": "被投诉内容",
+    }
+
+
+def _violation_body(w) -> dict:
+    seed_contract(w)
+    return {
+        "organisation": w.customer_a.pk,
+        "clause_breached": "2.7.5",
+        "description": "API 违约事实",
+        "delivered_at": clock.now().isoformat(),
+    }
+
+
+def _shift_body(w) -> dict:
+    return {"person": w.engineer.person.pk, "role": "desk", "starts_at": clock.now().isoformat()}
+
+
 def _local_input(moment) -> str:
     return f"{moment.astimezone(SHANGHAI):%Y-%m-%dT%H:%M}"
 
@@ -194,6 +218,8 @@ CASES = [
         data=lambda w: {"action": "answer", "text": "该内容有授权，见附件"},
     ),
     Operation("servicedesk_complaint_list", marker=lambda w: _complaint(w).complainant),
+    # Recording one is the provider's (the customer is told and answers).
+    Operation("servicedesk_complaint_add", write=True, body=_complaint_body, provider_only=True),
     Operation("servicedesk_complaint_get", lambda w: {"complaint_id": _complaint(w).pk}),
     Operation(
         "servicedesk_complaint_act",
@@ -221,6 +247,7 @@ CASES = [
         data=lambda w: {"action": "answer", "text": "已整改"},
     ),
     Operation("servicedesk_violation_list", marker=lambda w: _violation(w).description),
+    Operation("servicedesk_violation_add", write=True, body=_violation_body, provider_only=True),
     Operation("servicedesk_violation_get", lambda w: {"violation_id": _violation(w).pk}),
     Operation(
         "servicedesk_violation_act",
@@ -240,6 +267,7 @@ CASES = [
         },
     ),
     Operation("servicedesk_duty_list"),
+    Operation("servicedesk_duty_add", write=True, body=_shift_body, provider_only=True),
     Page("servicedesk:sla_report", _contract_a),
     Page("servicedesk:sla_report_pdf", _contract_a),
     Page("servicedesk:sla_verify", post=True, data=lambda w: {"sha256": "0" * 64}),

@@ -189,3 +189,163 @@ def test_reports_and_roster_through_the_api(world, login, contract):  # noqa: F8
             "content_sha256": None,
         }
         assert login(world.admin_a).get("/api/servicedesk/duty").json() == []
+
+
+# -- creating complaints (2.10), violation notices (3.6) and duty shifts ------------------
+
+
+def test_complaint_recorded_through_the_api_opens_the_2_10_clock(world, login):
+    from yiyun.obligations.selectors import obligations_for
+    from yiyun.servicedesk.models import Complaint
+
+    provider = login(world.provider_admin)
+    body = {
+        "organisation": world.customer_a.pk,
+        "complainant": "某著作权人",
+        "complainant_contact": "010-12345678",
+        "received_at": "2026-02-13T14:00:00+08:00",
+        "notified_at": "2026-02-13T15:00:00+08:00",
+        "content": "官网转载文章未获授权",
+        "location": "https://www.kpxyy.cn/news/1",
+        "files": [{"name": "投诉函.pdf", "content_base64": base64.b64encode(PDF).decode()}],
+    }
+    with time_machine.travel(at("2026-02-13T15:00"), tick=False):
+        created = _post(provider, "/api/servicedesk/complaints", body)
+        assert created.status_code == 201, created.content
+        got = created.json()
+        # Notified the working day before the Spring Festival: 7 working days end 03-02.
+        assert got["clock"]["clause"] == "2.10"
+        assert got["clock"]["due_at"] == "2026-03-03T00:00:00+08:00"
+        assert got["status"] == "awaiting_answer"
+        assert [a["name"] for a in got["attachments"]] == ["投诉函.pdf"]
+        complaint = Complaint.objects.get(pk=got["id"])
+        (obligation,) = obligations_for(complaint)
+        assert obligation.clause == "2.10" and obligation.state == "open"
+        assert obligation.due_at == at("2026-03-03T00:00")
+        assert complaint.obligation_id == obligation.pk
+        # The customer sees it; the other customer does not.
+        url = f"/api/servicedesk/complaints/{got['id']}"
+        assert login(world.admin_a).get(url).json()["clock"]["id"] == obligation.pk
+        assert login(world.admin_b).get(url).status_code == 404
+
+        # Refused: the customer itself (only the provider records a complaint), an
+        # auditor, a provider that does not serve the customer, a missing or blank field.
+        customer = _post(login(world.admin_a), "/api/servicedesk/complaints", body)
+        assert customer.status_code == 403
+        auditor = _post(login(world.auditor_a), "/api/servicedesk/complaints", body)
+        assert auditor.status_code == 403
+        other = _post(login(world.other_provider_admin), "/api/servicedesk/complaints", body)
+        assert other.status_code == 404
+        missing = {k: v for k, v in body.items() if k != "received_at"}
+        assert _post(provider, "/api/servicedesk/complaints", missing).status_code == 422
+        blank = _post(provider, "/api/servicedesk/complaints", {**body, "complainant": " "})
+        assert blank.status_code == 400 and blank.json()["field"] == "complainant"
+        future = _post(
+            provider,
+            "/api/servicedesk/complaints",
+            {**body, "received_at": "2026-02-13T16:00:00+08:00", "notified_at": None},
+        )
+        assert future.status_code == 400 and future.json()["code"] == "in_the_future"
+        assert Complaint.objects.count() == 1
+
+
+def test_violation_notice_recorded_through_the_api_opens_the_3_6_clock(world, login):
+    from yiyun.obligations.selectors import obligations_for
+    from yiyun.servicedesk.models import ViolationNotice
+
+    provider = login(world.provider_admin)
+    body = {
+        "organisation": world.customer_a.pk,
+        "clause_breached": "2.7.5",
+        "description": "对外扫描",
+        "delivered_at": "2026-03-02T10:00:00+08:00",
+        "document": {"name": "违约通知.pdf", "content_base64": base64.b64encode(PDF).decode()},
+    }
+    with time_machine.travel(at("2026-03-02T10:00"), tick=False):
+        created = _post(provider, "/api/servicedesk/violations", body)
+        assert created.status_code == 201, created.content
+        got = created.json()
+        assert got["clock"]["clause"] == "3.6"
+        assert got["clock"]["due_at"] == "2026-04-02T00:00:00+08:00"  # 30 days: 24:00 of 04-01
+        assert got["measures_allowed_from"] == "2026-04-02T00:00:00+08:00"
+        assert [a["name"] for a in got["attachments"]] == ["违约通知.pdf"]
+        violation = ViolationNotice.objects.get(pk=got["id"])
+        (obligation,) = obligations_for(violation)
+        assert obligation.clause == "3.6" and obligation.state == "open"
+        assert obligation.due_at == at("2026-04-02T00:00")
+        assert (
+            login(world.admin_b).get(f"/api/servicedesk/violations/{got['id']}").status_code == 404
+        )
+
+        customer = _post(login(world.admin_a), "/api/servicedesk/violations", body)
+        assert customer.status_code == 403
+        other = _post(login(world.other_provider_admin), "/api/servicedesk/violations", body)
+        assert other.status_code == 404
+        not_a_customer = _post(
+            provider,
+            "/api/servicedesk/violations",
+            {**body, "organisation": world.other_provider.pk},
+        )
+        assert not_a_customer.status_code == 404
+        missing = {k: v for k, v in body.items() if k != "delivered_at"}
+        assert _post(provider, "/api/servicedesk/violations", missing).status_code == 422
+        clause = _post(provider, "/api/servicedesk/violations", {**body, "clause_breached": "3.1"})
+        assert clause.status_code == 400 and clause.json()["field"] == "clause_breached"
+        assert ViolationNotice.objects.count() == 1
+
+
+def test_duty_shift_added_through_the_api_by_the_provider_only(world, login):
+    from yiyun.servicedesk.models import DutyShift
+
+    provider = login(world.provider_admin)
+    with time_machine.travel(at("2026-10-12T10:00"), tick=False):
+        desk = _post(
+            provider,
+            "/api/servicedesk/duty",
+            {"person": world.engineer.person.pk, "role": "desk", "starts_at": "2026-10-12T08:00"},
+        )
+        # A moment without an offset is refused by the service, as in the portal's form.
+        assert desk.status_code == 400 and desk.json()["field"] == "starts_at"
+        desk = _post(
+            provider,
+            "/api/servicedesk/duty",
+            {
+                "person": world.engineer.person.pk,
+                "role": "desk",
+                "starts_at": "2026-10-12T08:00:00+08:00",
+            },
+        )
+        assert desk.status_code == 201, desk.content
+        assert desk.json()["on_duty"] is True and desk.json()["ends_at"] is None
+        lead = _post(
+            provider,
+            "/api/servicedesk/duty",
+            {
+                "person": world.provider_admin.person.pk,
+                "role": "lead",
+                "starts_at": "2026-10-13T08:00:00+08:00",
+                "ends_at": "2026-10-13T20:00:00+08:00",
+                "note": "白班",
+            },
+        )
+        assert lead.status_code == 201 and lead.json()["on_duty"] is False
+        roster = provider.get("/api/servicedesk/duty").json()
+        assert [s["id"] for s in roster] == [desk.json()["id"], lead.json()["id"]]
+
+        shift = {"person": world.engineer.person.pk, "role": "engineer"}
+        timed = {**shift, "starts_at": "2026-10-14T08:00:00+08:00"}
+        # Refused: a customer (its own or the provider's people), an auditor, the
+        # provider's engineer (only its administrators draw up the roster), another
+        # provider, a customer's person, a missing field, a lead's shift without an end.
+        for user in (world.admin_a, world.auditor_a, world.engineer):
+            assert _post(login(user), "/api/servicedesk/duty", timed).status_code == 403
+        customer_own = {**timed, "person": world.member_a.person.pk}
+        assert _post(login(world.admin_a), "/api/servicedesk/duty", customer_own).status_code == 403
+        other = _post(login(world.other_provider_admin), "/api/servicedesk/duty", timed)
+        assert other.status_code == 404
+        not_staff = _post(provider, "/api/servicedesk/duty", customer_own)
+        assert not_staff.status_code == 400 and not_staff.json()["field"] == "person"
+        assert _post(provider, "/api/servicedesk/duty", shift).status_code == 422
+        endless = _post(provider, "/api/servicedesk/duty", {**timed, "role": "lead"})
+        assert endless.status_code == 400 and endless.json()["field"] == "ends_at"
+        assert DutyShift.objects.count() == 2
