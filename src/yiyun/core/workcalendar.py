@@ -20,6 +20,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
 from yiyun.core.choices import CalendarDayKind
@@ -164,9 +165,6 @@ class CalendarIndex:
         )
 
 
-_WEEKDAYS = "一二三四五六日"
-
-
 def schedule_problems(*, year: int, days: Iterable[ScheduledDay]) -> list[str]:
     """What is wrong with one year's scheduled days, one message each (empty: nothing).
 
@@ -191,8 +189,8 @@ def schedule_problems(*, year: int, days: Iterable[ScheduledDay]) -> list[str]:
         seen[day.date] = day
         if day.kind == CalendarDayKind.MAKEUP_WORKDAY and day.date.weekday() < 5:
             problems.append(
-                _("调休上班日 %(day)s 是星期%(weekday)s，不是周末")
-                % {"day": day.date.isoformat(), "weekday": _WEEKDAYS[day.date.weekday()]}
+                _("调休上班日 %(day)s 是%(weekday)s，不是周末")
+                % {"day": day.date.isoformat(), "weekday": WEEKDAYS[day.date.weekday()]}
             )
         if day.kind == CalendarDayKind.HOLIDAY and not day.name.strip():
             problems.append(_("放假日 %(day)s 缺少节日名称") % {"day": day.date.isoformat()})

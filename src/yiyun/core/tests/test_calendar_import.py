@@ -6,6 +6,7 @@ import chinese_calendar
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import translation
 
 from yiyun.core import selectors
 from yiyun.core.audit import audit_verify
@@ -258,6 +259,15 @@ def test_refused_file_names_the_problem(db, document, message):
     assert any(message in error for error in caught.value.errors), caught.value.errors
     assert not CalendarYear.objects.filter(year=2027).exists()
     assert not AuditEntry.objects.exists()
+
+
+def test_weekday_names_follow_the_language(db):
+    document = schedule_2027(makeup_workdays=["2027-02-15"])
+    with translation.override("en"), pytest.raises(CalendarImportError) as caught:
+        calendar_year_import(data=document, by="admin")
+    assert any("2027-02-15 falls on a Monday" in error for error in caught.value.errors), (
+        caught.value.errors
+    )
 
 
 def test_every_problem_is_listed_at_once(db):

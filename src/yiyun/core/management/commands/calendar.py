@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
 from yiyun.core.choices import CalendarDayKind, CalendarOrigin
@@ -11,8 +12,6 @@ from yiyun.core.errors import CalendarImportError
 from yiyun.core.models import CalendarYear
 from yiyun.core.selectors import calendar_year_get
 from yiyun.core.services import calendar_year_import
-
-_WEEKDAYS = "一二三四五六日"
 
 
 class Command(BaseCommand):
@@ -108,7 +107,8 @@ class Command(BaseCommand):
         if not makeups:
             out.write(_("  （无）"))
         for day in makeups:
-            weekday = _("星期%(weekday)s") % {"weekday": _WEEKDAYS[day.date.weekday()]}
+            # Django's own names: 星期一 … 星期日 in Chinese, Monday … Sunday in English.
+            weekday = WEEKDAYS[day.date.weekday()]
             out.write(f"  {day.date.isoformat()} {weekday} {day.name}".rstrip())
 
     def _list(self) -> None:
