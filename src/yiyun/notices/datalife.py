@@ -40,6 +40,7 @@ from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
+from yiyun.core import clock
 from yiyun.notices.choices import DeliveryState, NoticeKind
 from yiyun.notices.models import (
     Channel,
@@ -216,7 +217,13 @@ def _purge_own_notices(organisation) -> dict:
 
 def _purge_deliveries(organisation) -> list[dict]:
     deliveries = Delivery.objects.filter(organisation=organisation)
-    waiting = deliveries.filter(state__in=[DeliveryState.PENDING, DeliveryState.SENDING])
+    # A delivery a worker is sending right now (its lease live) is left to finish: the
+    # worker would write its payload back. The purge fails below and runs again later.
+    waiting = deliveries.filter(
+        Q(state=DeliveryState.PENDING)
+        | Q(state=DeliveryState.SENDING, lease_until__lte=clock.now())
+        | Q(state=DeliveryState.SENDING, lease_until__isnull=True)
+    )
     cancelled = waiting.update(
         state=DeliveryState.FAILED,
         response_status=PURGED_STATUS,
@@ -224,8 +231,8 @@ def _purge_deliveries(organisation) -> list[dict]:
         claimed_by="",
         lease_until=None,
     )
-    if waiting.exists():
-        raise RuntimeError(f"deliveries to organisation {organisation.pk} still waiting")
+    if deliveries.filter(state__in=[DeliveryState.PENDING, DeliveryState.SENDING]).exists():
+        raise RuntimeError(f"deliveries to organisation {organisation.pk} still being sent")
     recipients = _blank(NoticeRecipient.objects.filter(organisation=organisation), RECIPIENT_BLANKS)
     blanked = _blank(deliveries, DELIVERY_BLANKS)
     _blank(DeliveryAttempt.objects.filter(delivery__organisation=organisation), ATTEMPT_BLANKS)

@@ -47,7 +47,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from yiyun.notices.models import InboxMessage
-from yiyun.obligations.models import ObligationEvent
+from yiyun.obligations.models import Obligation, ObligationEvent
 from yiyun.servicedesk.choices import EventKind
 from yiyun.servicedesk.models import (
     Attachment,
@@ -332,6 +332,26 @@ def _purge_attachments(organisation) -> dict:
     }
 
 
+def _subject_obligations(model, ids) -> models.QuerySet:
+    """The obligations whose subject is one of `ids` of `model`."""
+    return Obligation.objects.filter(
+        subject_type=ContentType.objects.get_for_model(model),
+        subject_id__in=ids.annotate(key=Cast("pk", models.CharField())).values("key"),
+    )
+
+
+def _blank_obligation_texts(organisation) -> int:
+    """The desk copies a resolution, an answer, a review note or a pause reason into the
+    engine's obligations and their events: clear those copies, keep states and times."""
+    count = 0
+    for model in (Ticket, ContactChange, Complaint, ViolationNotice):
+        ids = model.objects.filter(organisation=organisation)
+        obligations = _subject_obligations(model, ids)
+        count += obligations.filter(~Q(evidence="") | ~Q(note="")).update(evidence="", note="")
+        count += _subject_events(model, ids).exclude(note="").update(note="")
+    return count
+
+
 def _subject_events(model, ids) -> models.QuerySet:
     """The obligation events of obligations whose subject is one of `ids` of `model`."""
     return ObligationEvent.objects.filter(
@@ -408,6 +428,7 @@ def purge_for(organisation) -> list[dict]:
             ViolationNotice.objects.filter(organisation=organisation), VIOLATION_BLANKS
         )
         measures = _blank(Measure.objects.filter(organisation=organisation), MEASURE_BLANKS)
+        obligation_texts = _blank_obligation_texts(organisation)
     items += [
         {
             "what": _(
@@ -451,6 +472,13 @@ def purge_for(organisation) -> list[dict]:
             "where": "servicedesk_measure",
             "count": measures,
             "verified": kept,
+        },
+        {
+            "what": _("上述记录的履约期限中抄录的文字 %(count)d 处（处理结果、答复、暂停原因等）")
+            % {"count": obligation_texts},
+            "where": "obligations_obligation；obligations_obligationevent",
+            "count": obligation_texts,
+            "verified": _("期限的状态与时间作为履约证据保留"),
         },
         _purge_messages(organisation),
     ]

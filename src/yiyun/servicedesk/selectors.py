@@ -62,10 +62,16 @@ def customer_organisations(user) -> QuerySet[Organisation]:
     return visible_organisations(user).filter(kind=OrganisationKind.CUSTOMER)
 
 
-def active_contract(*, organisation: Organisation, contract: Contract | None = None) -> Contract:
+def active_contract(
+    *, organisation: Organisation, contract: Contract | None = None, by=None
+) -> Contract:
     """The contract a request of `organisation` runs under: `contract` when given (it must
-    be the customer's and active), else the customer's one active contract."""
+    be the customer's and active), else the customer's one active contract. A provider's
+    staff (`by`) reach only their own provider's contracts with the customer."""
     contracts = Contract.objects.filter(customer=organisation, status=ContractStatus.ACTIVE)
+    person = None if by is None or isinstance(by, str) else person_of(by)
+    if person is not None and person.organisation.kind == OrganisationKind.PROVIDER:
+        contracts = contracts.filter(provider=person.organisation)
     if contract is not None:
         if not contracts.filter(pk=contract.pk).exists():
             raise DomainError(_("该合同不是此客户的有效合同"), field="contract", code="no_contract")

@@ -418,7 +418,7 @@ def ticket_create(
             raise DomainError(_("请填写来电人"), field="reporter_name")
     entered_at = clock.now()
     reported_at = _past_moment(reported_at, "reported_at", _("报告时间"))
-    contract = active_contract(organisation=organisation, contract=contract)
+    contract = active_contract(organisation=organisation, contract=contract, by=by)
     _check_within_contract(contract, reported_at, "reported_at")
     if site is not None and site.organisation_id != organisation.pk:
         raise DomainError(_("站点不属于该单位"), field="site")
@@ -1015,7 +1015,7 @@ def contact_change_submit(
         except ValidationError:
             raise DomainError(_("电子邮箱格式不正确"), field="email") from None
     received_at = _past_moment(received_at, "received_at", _("收到时间"))
-    contract = active_contract(organisation=organisation, contract=contract)
+    contract = active_contract(organisation=organisation, contract=contract, by=by)
     moment = clock.now()
     change = ContactChange.objects.create(
         contract=contract,
@@ -1248,7 +1248,7 @@ def complaint_record(
     notified_at = _past_moment(notified_at, "notified_at", _("通知时间"))
     if notified_at < received_at:
         raise DomainError(_("通知时间不能早于收到投诉时间"), field="notified_at")
-    contract = active_contract(organisation=organisation, contract=contract)
+    contract = active_contract(organisation=organisation, contract=contract, by=by)
     complaint = Complaint.objects.create(
         contract=contract,
         organisation=organisation,
@@ -1439,7 +1439,7 @@ def violation_record(
     if not description.strip():
         raise DomainError(_("请填写违约事实"), field="description")
     delivered_at = _past_moment(delivered_at, "delivered_at", _("送达时间"))
-    contract = active_contract(organisation=organisation, contract=contract)
+    contract = active_contract(organisation=organisation, contract=contract, by=by)
     _check_within_contract(contract, delivered_at, "delivered_at")
     violation = ViolationNotice.objects.create(
         contract=contract,

@@ -14,6 +14,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import models
 
+from yiyun.core import clock
 from yiyun.core.clock import SHANGHAI
 from yiyun.datalife.hooks import export_hooks, purge_hooks
 from yiyun.notices.choices import ChannelKind, DeliveryState, LetterKind, NoticeKind, SmsGateway
@@ -275,3 +276,21 @@ def test_clause_6_5_purge_deletes_inbox_announcements_channels_keeps_letters_and
     # A second run finds nothing more to delete.
     again = purge_for(customer_a)
     assert [item["count"] for item in again] == [0] * len(again)
+
+
+def test_a_delivery_being_sent_is_left_to_finish_and_the_purge_runs_again(world, notices):
+    sending = Delivery.objects.filter(
+        organisation=world.customer_a, state=DeliveryState.PENDING
+    ).first()
+    lease = clock.now() + timedelta(minutes=5)
+    Delivery.objects.filter(pk=sending.pk).update(
+        state=DeliveryState.SENDING, claimed_by="worker-1", lease_until=lease
+    )
+    with pytest.raises(RuntimeError, match="still being sent"):
+        purge_for(world.customer_a)
+    sending.refresh_from_db()
+    assert sending.state == DeliveryState.SENDING and sending.address  # untouched
+    with time_machine.travel(lease + timedelta(seconds=1), tick=False):
+        purge_for(world.customer_a)  # the worker died: its lease ran out
+    sending.refresh_from_db()
+    assert sending.state == DeliveryState.FAILED and not sending.address

@@ -5,7 +5,12 @@ import json
 
 import pytest
 import time_machine
+from django.test import Client
 
+from yiyun.contracts.services import contract_load
+from yiyun.contracts.tests.factories import seed_data
+from yiyun.core import clock
+from yiyun.servicedesk.models import Complaint, ViolationNotice
 from yiyun.servicedesk.tests.fixtures import PDF, at, contract, media  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("media", "contract")
@@ -349,3 +354,27 @@ def test_duty_shift_added_through_the_api_by_the_provider_only(world, login):
         endless = _post(provider, "/api/servicedesk/duty", {**timed, "role": "lead"})
         assert endless.status_code == 400 and endless.json()["field"] == "ends_at"
         assert DutyShift.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_provider_cannot_record_under_another_providers_contract(world):
+    # Customer B's only active contract is with the other provider.
+    data = seed_data()
+    data["parties"]["provider"] = {"name": world.other_provider.name}
+    data["parties"]["customer"] = {"name": world.customer_b.name}
+    data["number"] = "P2-B-0001"
+    contract_load(data=data, by="test", source_name="other.yaml")
+    client = Client()
+    client.force_login(world.provider_admin)
+    now = clock.now().isoformat()
+    for path, body in [
+        ("violations", {"clause_breached": "2.7.5", "description": "x", "delivered_at": now}),
+        ("complaints", {"complainant": "x", "content": "y", "received_at": now}),
+    ]:
+        response = client.post(
+            f"/api/servicedesk/{path}",
+            json.dumps({"organisation": world.customer_b.pk, **body}),
+            content_type="application/json",
+        )
+        assert response.status_code == 400 and response.json()["code"] == "no_contract"
+    assert not ViolationNotice.objects.exists() and not Complaint.objects.exists()

@@ -152,9 +152,10 @@ def desk(world, media):  # noqa: F811
 
 
 def _rows_containing(needle: str) -> set[tuple[str, int]]:
-    """(model, pk) of every row of the desk's and the notices' tables holding `needle`."""
+    """(model, pk) of every row of the desk's, the notices' and the engine's tables (where
+    the desk copies resolutions, answers and pause reasons) holding `needle`."""
     found = set()
-    for label in ("servicedesk", "notices"):
+    for label in ("servicedesk", "notices", "obligations"):
         for model in apps.get_app_config(label).get_models():
             columns = [
                 field.attname
@@ -225,6 +226,9 @@ def test_clause_6_5_purge_deletes_files_and_text_keeps_the_evidence(world, desk,
         "servicedesk_complaint": 1,
         "servicedesk_violationnotice": 1,
         "servicedesk_measure": 1,
+        # The engine's copies of the complaint's answer: the 2.10 clock's evidence and
+        # the note of its "met" event.
+        "obligations_obligationevent": 2,
         "notices_inboxmessage": counts["notices_inboxmessage"],
     }
     assert counts["notices_inboxmessage"] > 1
