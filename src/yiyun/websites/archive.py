@@ -860,7 +860,7 @@ def _plain_and_clean(path: Path) -> tuple[bool, str]:
             if clean:
                 if len(chunk.translate(None, _CLEAN_BYTES)) != len(chunk):
                     clean = False
-                elif not (chunk.isascii() and not utf8.getstate()[0]):
+                elif utf8.getstate()[0] or not chunk.isascii():
                     try:
                         utf8.decode(chunk)
                     except UnicodeDecodeError:
