@@ -1,8 +1,8 @@
 """Reads for the data lifecycle; every list a user sees goes through `scoped`."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from yiyun.core import clock
 from yiyun.datalife.choices import DrillState, RunResult, ServiceEndState
@@ -59,6 +59,19 @@ def last_good_runs(data_sets) -> dict[int, BackupRun]:
     for run in good:
         latest.setdefault(run.data_set_id, run)
     return latest
+
+
+def purges_finished(organisation_ids) -> dict[int, datetime]:
+    """{organisation id: when its last end-of-service purge finished} (6.5), for those
+    of `organisation_ids` purged at all: `purged_at` is set only once every step of the
+    purge succeeded."""
+    return dict(
+        ServiceEnd.objects.filter(organisation_id__in=organisation_ids, purged_at__isnull=False)
+        .order_by()
+        .values("organisation_id")
+        .annotate(last=Max("purged_at"))
+        .values_list("organisation_id", "last")
+    )
 
 
 def service_ends_visible(user) -> QuerySet[ServiceEnd]:

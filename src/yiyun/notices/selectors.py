@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 
 from yiyun.core import clock
+from yiyun.datalife.selectors import purges_finished
 from yiyun.notices.choices import MAINTENANCE_KINDS, DeliveryState
 from yiyun.notices.models import Delivery, InboxMessage, MaintenanceWindow, Notice, NoticeRecipient
 from yiyun.tenancy.choices import ADMIN_ROLES
@@ -50,6 +51,29 @@ def delivery_summary(deliveries) -> list[tuple[str, int, str]]:
     for delivery in deliveries:
         counts[DeliveryState(delivery.state)] += 1
     return [(state.label, count, state.colour) for state, count in counts.items() if count]
+
+
+def deliveries_purged(deliveries) -> set[int]:
+    """Which of `deliveries` (pks) lost their stored copy to the end-of-service purge (6.5),
+    which keeps the SHA-256 as the proof of delivery (4.5).
+
+    Such a delivery has an empty payload and a recorded hash, and a purge of the
+    organisation it went to finished (`ServiceEnd.purged_at`) after it was created: the
+    notices purge hook blanks exactly the deliveries to the purged organisation. Any other
+    empty payload was emptied by something else (tampering, a bug), and the proof must
+    report it as a mismatch, not as deleted. One query, and none when no payload is empty.
+    """
+    emptied = [d for d in deliveries if d.sha256 and not bytes(d.payload)]
+    if not emptied:
+        return set()
+    # After a purge that failed half-way, its blanked copies show as MISMATCH until a
+    # retry finishes it.
+    purged = purges_finished({d.organisation_id for d in emptied})
+    return {
+        d.pk
+        for d in emptied
+        if d.organisation_id in purged and d.created_at <= purged[d.organisation_id]
+    }
 
 
 def public_announcements(*, provider: int | None = None, limit: int = 100) -> QuerySet[Notice]:

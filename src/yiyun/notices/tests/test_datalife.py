@@ -16,7 +16,9 @@ from django.db import models
 
 from yiyun.core import clock
 from yiyun.core.clock import SHANGHAI
+from yiyun.datalife.choices import ServiceEndReason, ServiceEndState
 from yiyun.datalife.hooks import export_hooks, purge_hooks
+from yiyun.datalife.models import ServiceEnd
 from yiyun.notices.choices import ChannelKind, DeliveryState, LetterKind, NoticeKind, SmsGateway
 from yiyun.notices.datalife import export_for, purge_for
 from yiyun.notices.models import Channel, Delivery, InboxMessage, Notice, NoticeRecipient
@@ -123,6 +125,31 @@ def notices(world, settings, tmp_path):
         maintenance=maintenance,
         other=other,
     )
+
+
+def _purge_finished(organisation, contract, *, at=NOW + timedelta(days=40)):
+    """The service end of `organisation` as a finished purge leaves it (datalife, 6.5)."""
+    return ServiceEnd.objects.create(
+        contract=contract,
+        organisation=organisation,
+        reason=ServiceEndReason.EXPIRY,
+        state=ServiceEndState.PURGED,
+        started_at=at - timedelta(days=30),
+        started_by="test",
+        buffer_n=30,
+        buffer_ends_at=at,
+        purged_at=at,
+    )
+
+
+def _proof(notice) -> tuple[str, dict]:
+    """`notices proof` of `notice`: the text, and the --json rows by delivery id."""
+    text, document = StringIO(), StringIO()
+    call_command("notices", "proof", str(notice.pk), stdout=text)
+    call_command("notices", "proof", str(notice.pk), "--json", stdout=document)
+    return text.getvalue(), {
+        row["id"]: row for row in json.loads(document.getvalue())["deliveries"]
+    }
 
 
 def _rows_containing(needle: str) -> set[tuple[str, int]]:
@@ -260,6 +287,8 @@ def test_clause_6_5_purge_deletes_inbox_announcements_channels_keeps_letters_and
     } | {("notices.Notice", notices.other.pk)} | {
         ("notices.Delivery", d.pk) for d in notices.other.deliveries.all()
     }
+    # The proof calls the blanked copies deleted once the whole purge has finished.
+    _purge_finished(customer_a, notices.contract)
     out = StringIO()
     call_command("notices", "proof", str(notices.received.pk), stdout=out)
     assert "PAYLOAD DELETED" in out.getvalue() and "MISMATCH" not in out.getvalue()
@@ -294,3 +323,47 @@ def test_a_delivery_being_sent_is_left_to_finish_and_the_purge_runs_again(world,
         purge_for(world.customer_a)  # the worker died: its lease ran out
     sending.refresh_from_db()
     assert sending.state == DeliveryState.FAILED and not sending.address
+
+
+def _emptied(notice, organisation) -> Delivery:
+    """A sent delivery of `notice` to `organisation`, its payload emptied in the database."""
+    delivery = notice.deliveries.filter(
+        organisation=organisation, state=DeliveryState.SENT, sha256__gt=""
+    ).first()
+    Delivery.objects.filter(pk=delivery.pk).update(payload=b"")
+    return delivery
+
+
+def _line(text: str, delivery: Delivery) -> str:
+    [line] = [line for line in text.splitlines() if line.split()[:1] == [str(delivery.pk)]]
+    return line
+
+
+def test_an_emptied_payload_without_a_purge_is_a_mismatch_not_deleted(world, notices):
+    tampered = _emptied(notices.received, world.customer_a)
+
+    text, rows = _proof(notices.received)
+
+    assert _line(text, tampered).endswith(" MISMATCH")
+    assert "PAYLOAD DELETED" not in text
+    assert rows[tampered.pk]["sha256"] == tampered.sha256
+    assert (rows[tampered.pk]["intact"], rows[tampered.pk]["payload_deleted"]) == (False, False)
+    # The untouched deliveries still verify.
+    assert all(row["intact"] for pk, row in rows.items() if pk != tampered.pk and row["sha256"])
+
+
+def test_only_a_finished_purge_of_the_deliverys_organisation_excuses_an_empty_payload(
+    world, notices
+):
+    tampered = _emptied(notices.received, world.customer_a)
+    # Another customer's purge, and one of customer A finished before the delivery existed.
+    _purge_finished(world.customer_b, notices.contract)
+    _purge_finished(world.customer_a, notices.contract, at=NOW - timedelta(days=1))
+    text, rows = _proof(notices.received)
+    assert _line(text, tampered).endswith(" MISMATCH")
+    assert not rows[tampered.pk]["payload_deleted"]
+
+    _purge_finished(world.customer_a, notices.contract)  # the one that wiped it (6.5)
+    text, rows = _proof(notices.received)
+    assert _line(text, tampered).endswith(" PAYLOAD DELETED (6.5)")
+    assert (rows[tampered.pk]["intact"], rows[tampered.pk]["payload_deleted"]) == (False, True)

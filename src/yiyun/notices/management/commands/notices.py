@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from yiyun.core import clock
 from yiyun.notices.models import Notice
+from yiyun.notices.selectors import deliveries_purged
 
 
 class Command(BaseCommand):
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         deliveries = list(
             notice.deliveries.select_related("recipient", "organisation").order_by("kind", "pk")
         )
+        purged = deliveries_purged(deliveries)
         rows = []
         for delivery in deliveries:
             payload = bytes(delivery.payload)
@@ -61,8 +63,9 @@ class Command(BaseCommand):
                     # The stored payload still hashes to the recorded value.
                     "intact": bool(delivery.sha256)
                     and hashlib.sha256(payload).hexdigest() == delivery.sha256,
-                    # The copy was deleted at the end of service (6.5); the hash stays.
-                    "payload_deleted": not payload and bool(delivery.sha256),
+                    # The purge deleted the copy (6.5), the hash stays; else an empty
+                    # payload is a mismatch.
+                    "payload_deleted": delivery.pk in purged,
                     "idempotency_key": delivery.idempotency_key,
                 }
             )
