@@ -1,7 +1,14 @@
-"""The hash-chained audit log: one call to write (`audit_record`), one to check (`audit_verify`)."""
+"""The hash-chained audit log: one call to write (`audit_record`), one to check
+(`audit_verify`), one to blank a customer's entries at the end of service (`audit_redact`).
+
+An entry's hash covers the SHA-256 of its data rather than the data itself, so the data
+can be deleted (6.5) while the chain still proves every entry's place, time, actor and
+action, and, for entries not deleted, their data.
+"""
 
 import hashlib
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -13,6 +20,13 @@ from yiyun.core.models import AuditEntry
 GENESIS = "0" * 64
 # Any constant serves; it names the lock that serialises appends on PostgreSQL.
 _PG_LOCK_KEY = 0x59495955
+REDACTED = "audit.redacted"
+
+
+def data_digest(data) -> str:
+    """SHA-256 of an entry's data in canonical JSON (what the entry's hash covers)."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _canonical(entry: AuditEntry) -> bytes:
@@ -25,7 +39,7 @@ def _canonical(entry: AuditEntry) -> bytes:
         "object_type": entry.object_type,
         "object_id": entry.object_id,
         "organisation_id": entry.organisation_id,
-        "data": entry.data,
+        "data_sha256": entry.data_sha256,
         "prev_hash": entry.prev_hash,
     }
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
@@ -70,6 +84,7 @@ def audit_record(*, actor, action: str, obj=None, organisation=None, data=None) 
             object_id=str(obj.pk) if obj is not None else "",
             organisation_id=getattr(organisation, "pk", organisation),
             data=payload,
+            data_sha256=data_digest(payload),
             prev_hash=last.hash if last else GENESIS,
         )
         entry.hash = entry_hash(entry)
@@ -85,9 +100,51 @@ class ChainReport:
     reason: str = ""
 
 
+def audit_redact(*, organisation, actor) -> int:
+    """Delete the data of `organisation`'s entries at the end of service (6.5); returns
+    how many entries lost it.
+
+    Place, time, actor, action and object stay, and so does each entry's hash: the chain
+    still verifies. The redaction is itself an entry (`audit.redacted`, naming the last
+    entry it covers), which `audit_verify` requires for every blanked entry, so blanking
+    an entry by hand shows as tampering. Idempotent: a second call blanks only entries
+    written since.
+    """
+    organisation_id = getattr(organisation, "pk", organisation)
+    with transaction.atomic():
+        last = AuditEntry.objects.order_by("-seq").only("seq").first()
+        through = last.seq if last else 0
+        count = (
+            AuditEntry.objects.filter(
+                organisation_id=organisation_id, redacted_at__isnull=True, seq__lte=through
+            )
+            .exclude(action=REDACTED)  # they carry no customer data, and verify reads them
+            .update(data={}, redacted_at=clock.now())
+        )
+        audit_record(
+            actor=actor,
+            action=REDACTED,
+            organisation=organisation_id,
+            data={"through_seq": through, "entries": count},
+        )
+    return count
+
+
+def audit_entries_with_data(*, organisation) -> int:
+    """How many of `organisation`'s entries still hold data (redaction entries aside)."""
+    organisation_id = getattr(organisation, "pk", organisation)
+    return (
+        AuditEntry.objects.filter(organisation_id=organisation_id, redacted_at__isnull=True)
+        .exclude(action=REDACTED)
+        .count()
+    )
+
+
 def audit_verify() -> ChainReport:
     """Walk the chain in sequence order; report the first entry that does not hold."""
     expected_seq, prev_hash, checked = 1, GENESIS, 0
+    blanked: list[tuple[int, int | None]] = []
+    covered: dict[int | None, int] = defaultdict(int)
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
         if entry.seq != expected_seq:
             return ChainReport(
@@ -104,9 +161,24 @@ def audit_verify() -> ChainReport:
                 entry.seq,
                 f"entry {entry.seq} does not link to entry {entry.seq - 1}",
             )
-        if entry_hash(entry) != entry.hash:
+        if entry_hash(entry) != entry.hash or (
+            entry.redacted_at is None and data_digest(entry.data) != entry.data_sha256
+        ):
             return ChainReport(
                 False, checked, entry.seq, f"entry {entry.seq} was changed after it was written"
             )
+        if entry.redacted_at is not None:
+            blanked.append((entry.seq, entry.organisation_id))
+        elif entry.action == REDACTED:
+            through = int(entry.data.get("through_seq", 0))
+            covered[entry.organisation_id] = max(covered[entry.organisation_id], through)
         prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+    for seq, organisation_id in blanked:
+        if covered[organisation_id] < seq:
+            return ChainReport(
+                False,
+                checked,
+                seq,
+                f"entry {seq} has lost its data without a recorded redaction (6.5)",
+            )
     return ChainReport(True, checked)

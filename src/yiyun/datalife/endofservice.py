@@ -31,7 +31,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from yiyun.core import clock
-from yiyun.core.audit import audit_record
+from yiyun.core.audit import audit_entries_with_data, audit_record, audit_redact
 from yiyun.core.errors import Conflict, DomainError
 from yiyun.core.periods import Clock, deadline
 from yiyun.datalife import conf
@@ -605,6 +605,21 @@ class _Purge:
                     count=item.get("count"),
                 )
 
+    def audit_log(self) -> None:
+        """The audit log stays as evidence of the contract's performance, but the data of
+        the customer's entries (titles, contact details, subjects) goes: the entries keep
+        who did what and when, and the hash chain still verifies (core.audit)."""
+        count = audit_redact(organisation=self.organisation, actor=self.by_label)
+        if audit_entries_with_data(organisation=self.organisation):
+            raise DomainError(_("审计日志中仍有本单位条目的数据"), code="audit_not_redacted")
+        self.add(
+            what=_("审计日志中本单位条目的数据内容 %(count)d 条（保留时间、操作人、动作与哈希链）")
+            % {"count": count},
+            where="core_auditentry",
+            verified=_("按单位查询仍有数据的条目为 0 条"),
+            count=count,
+        )
+
     def platform_database_backups(self) -> None:
         """The provider's platform-database snapshots taken before the purge still hold
         the customer's rows: take a fresh one now (rows already gone), then forget and
@@ -673,6 +688,7 @@ def service_end_purge(*, service_end: ServiceEnd, by="worker") -> DeletionRecord
         purge.online_data()
         purge.exports()
         purge.other_apps()
+        purge.audit_log()
         purge.backups()
         purge.platform_database_backups()
         # Last: restic recreates its cache while it works.

@@ -23,8 +23,9 @@ dict per kind of thing:
 A purge hook must be idempotent (a purge that failed half-way is run again on the next
 worker pass, hooks included) and raise to fail the purge; the deletion record (6.6) lists
 each dict it returned, with the app's label. Records kept as evidence of the contract's
-performance (the audit log, the disclosure register, the deletion record itself) are not
-business data and are not purged.
+performance (the disclosure register, the deletion record itself) are not business data
+and are not purged; the audit log is kept too, but the purge deletes the data of the
+customer's entries itself (`core.audit.audit_redact`), so hooks need not.
 """
 
 from django.utils.module_loading import import_string

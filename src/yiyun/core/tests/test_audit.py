@@ -1,10 +1,23 @@
+import hashlib
+import importlib
+import json
+
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from yiyun.core.audit import audit_record, audit_verify
+from yiyun.core import clock
+from yiyun.core.audit import (
+    audit_entries_with_data,
+    audit_record,
+    audit_redact,
+    audit_verify,
+)
 from yiyun.core.models import AuditEntry
+
+relinking = importlib.import_module("yiyun.core.migrations.0003_audit_data_digest")
 
 
 @pytest.fixture
@@ -71,3 +84,103 @@ def test_record_keeps_actor_object_and_tenant(world):
     assert (entry.object_type, entry.object_id) == ("tenancy.site", str(world.site_a.pk))
     assert entry.organisation_id == world.customer_a.pk
     assert audit_verify().ok
+
+
+def _tenant_chain(world):
+    """Entries of customer A and B, interleaved, as contact changes would leave them."""
+    for n in range(3):
+        for who, org in ((world.admin_a, world.customer_a), (world.admin_b, world.customer_b)):
+            audit_record(
+                actor=who, action="contact.changed", organisation=org, data={"phone": f"139{n}"}
+            )
+
+
+def test_clause_6_5_redaction_deletes_one_customers_data_and_the_chain_holds(world, capsys):
+    _tenant_chain(world)
+    before = audit_entries_with_data(organisation=world.customer_a)
+    assert before >= 3  # the world's own entries, and ours
+    assert audit_redact(organisation=world.customer_a, actor="worker") == before
+    a = AuditEntry.objects.filter(organisation_id=world.customer_a.pk, action="contact.changed")
+    b = AuditEntry.objects.filter(organisation_id=world.customer_b.pk)
+    assert {(e.data == {}, e.redacted_at is not None) for e in a} == {(True, True)}
+    assert [e.data for e in b.filter(action="contact.changed")] == [
+        {"phone": "1390"},
+        {"phone": "1391"},
+        {"phone": "1392"},
+    ]
+    assert all(e.redacted_at is None for e in b)
+    # Who did what, and when, stay.
+    assert {(e.actor, e.action) for e in a} == {("a-admin", "contact.changed")}
+    assert audit_entries_with_data(organisation=world.customer_a) == 0
+    call_command("audit", "verify")
+    assert f"intact: {AuditEntry.objects.count()} entries" in capsys.readouterr().out
+    # Again: nothing left to delete, and entries written since are covered too.
+    assert audit_redact(organisation=world.customer_a, actor="worker") == 0
+    audit_record(actor=None, action="late", organisation=world.customer_a, data={"x": 1})
+    assert audit_redact(organisation=world.customer_a, actor="worker") == 1
+    assert audit_verify().ok
+
+
+def test_data_deleted_by_hand_is_tampering(world):
+    _tenant_chain(world)
+    audit_redact(organisation=world.customer_a, actor="worker")
+    # Customer B was not purged: blanking its entry looks like a redaction, but none
+    # is recorded for B.
+    target = AuditEntry.objects.filter(
+        organisation_id=world.customer_b.pk, action="contact.changed"
+    ).last()
+    AuditEntry.objects.filter(pk=target.pk).update(data={}, redacted_at=clock.now())
+    report = audit_verify()
+    assert not report.ok and report.bad_seq == target.seq
+    assert "without a recorded redaction" in report.reason
+    # Nor can an entry written after the redaction be blanked under its cover.
+    late = audit_record(actor=None, action="late", organisation=world.customer_a, data={"x": 1})
+    AuditEntry.objects.filter(pk=target.pk).update(data=target.data, redacted_at=None)
+    assert audit_verify().ok
+    AuditEntry.objects.filter(pk=late.pk).update(data={}, redacted_at=clock.now())
+    assert audit_verify().bad_seq == late.seq
+
+
+def _old_rule(entry: AuditEntry, prev_hash: str) -> str:
+    """The hash as the chain computed it before data was hashed separately."""
+    content = {
+        "seq": entry.seq,
+        "at": entry.at.isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "actor": entry.actor,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "organisation_id": entry.organisation_id,
+        "data": entry.data,
+        "prev_hash": prev_hash,
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _as_before_the_upgrade():
+    prev = "0" * 64
+    for entry in AuditEntry.objects.order_by("seq"):
+        new_hash = _old_rule(entry, prev)
+        AuditEntry.objects.filter(pk=entry.pk).update(data_sha256="", prev_hash=prev, hash=new_hash)
+        prev = new_hash
+
+
+def test_the_upgrade_relinks_a_chain_that_held_under_the_old_rule(chain):
+    _as_before_the_upgrade()
+    assert not audit_verify().ok  # the old chain does not hold under the new rule
+    relinking.relink(apps, None)
+    assert audit_verify().ok
+    assert all(len(e.data_sha256) == 64 for e in AuditEntry.objects.all())
+    # And back, for a downgrade.
+    relinking.relink_back(apps, None)
+    assert all(e.hash == _old_rule(e, e.prev_hash) for e in AuditEntry.objects.all())
+
+
+def test_the_upgrade_refuses_a_chain_that_was_tampered_with(chain):
+    _as_before_the_upgrade()
+    AuditEntry.objects.filter(seq=3).update(data={"i": 3, "amount": "1.00"})
+    with pytest.raises(RuntimeError, match="does not verify at entry 3"):
+        relinking.relink(apps, None)
+    assert not AuditEntry.objects.exclude(data_sha256="").exists()  # nothing changed

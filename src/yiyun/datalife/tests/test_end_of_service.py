@@ -14,7 +14,9 @@ from django.apps import apps
 from yiyun.contracts.models import OpenParameter
 from yiyun.contracts.services import open_parameter_set
 from yiyun.contracts.tests.factories import seed_contract
+from yiyun.core.audit import audit_record, audit_verify
 from yiyun.core.errors import DomainError
+from yiyun.core.models import AuditEntry
 from yiyun.datalife import jobs
 from yiyun.datalife.backups import backup_policy_create, data_set_create, data_set_directory
 from yiyun.datalife.choices import ExportState, RunResult, ServiceEndReason, ServiceEndState
@@ -99,6 +101,14 @@ def test_clause_6_5_end_of_service_export_purge_and_deletion_record(
         recipient=world.admin_a.person, source=f"datalife:service_end:{service_end.pk}"
     ).exists()
 
+    # The audit log holds customer data too (a changed phone number, say).
+    audit_record(
+        actor=world.admin_a, action="test.phone", organisation=world.customer_a, data={"p": MARKER}
+    )
+    other = audit_record(
+        actor=world.admin_b, action="test.phone", organisation=world.customer_b, data={"p": "9"}
+    )
+
     # During the buffer: the customer exports; the archive carries a manifest of hashes.
     with at(2026, 10, 20, 15):
         export = export_request(organisation=world.customer_a, by=world.admin_a)
@@ -140,6 +150,8 @@ def test_clause_6_5_end_of_service_export_purge_and_deletion_record(
     assert "restic 备份快照 2 个" in whats
     # The other apps' hooks ran: the marked inbox message went with the notices app's.
     assert any(item["app"] == "notices" and "站内信" in item["what"] for item in record.items)
+    [audit_item] = [item for item in record.items if item["where"] == "core_auditentry"]
+    assert audit_item["count"] >= 1
     restic_item = next(item for item in record.items if "restic" in item["what"])
     assert "no matching ID found" in restic_item["verified"]
     assert {o.rule: o.state for o in obligations_for(service_end)} == {
@@ -153,6 +165,9 @@ def test_clause_6_5_end_of_service_export_purge_and_deletion_record(
     assert _files_containing(tmp_path, MARKER.encode()) == []
     assert not InboxMessage.objects.filter(subject__contains=MARKER).exists()
     assert _rows_containing(MARKER) == []
+    # The audit log lost the customer's data, not the other customer's, and still holds.
+    assert AuditEntry.objects.get(pk=other.pk).data == {"p": "9"}
+    assert audit_verify().ok
     assert ExportArchive.objects.get(pk=export.pk).state == ExportState.PURGED
     assert login(world.admin_a).get(f"/datalife/exports/{export.pk}/download/").status_code == 404
     with pytest.raises(DomainError):
