@@ -1,7 +1,9 @@
 """Shared pytest fixtures: a small world of organisations and users of every role.
 
 `world` has a provider serving two customers (A and B) and a second provider serving
-nobody, so tenant-isolation tests can always ask "what does somebody else see?".
+nobody, so tenant-isolation tests can always ask "what does somebody else see?". Both
+the provider and customer A have a read-only auditor, so tests can ask "may a read-only
+account of this side write?".
 """
 
 from types import SimpleNamespace
@@ -10,6 +12,7 @@ import pytest
 from django.test import Client
 
 from yiyun.tenancy.choices import OrganisationKind, Role, SiteKind
+from yiyun.tenancy.models import Person
 from yiyun.tenancy.services import (
     organisation_ensure,
     person_create,
@@ -27,6 +30,22 @@ def make_user(organisation, role, username, *, site=None, email=""):
         role=role,
         site=site,
         email=email or f"{username}@example.invalid",
+    )
+    return user_create(username=username, password=PASSWORD, person=person)
+
+
+def make_provider_auditor(provider, username):
+    """A read-only account of the provider itself, written straight to the database.
+
+    Tenancy refuses the auditor role in a provider organisation (`person_fits`, in the
+    services and the Django admin), but a row written otherwise (an old one, an import)
+    must still be unable to write: the isolation test checks that with this account.
+    """
+    person = Person.objects.create(
+        organisation=provider,
+        name=username,
+        role=Role.AUDITOR,
+        email=f"{username}@example.invalid",
     )
     return user_create(username=username, password=PASSWORD, person=person)
 
@@ -54,6 +73,7 @@ def world(db):
         site_b=site_b,
         provider_admin=make_user(provider, Role.PROVIDER_ADMIN, "p-admin"),
         engineer=make_user(provider, Role.PROVIDER_ENGINEER, "p-eng"),
+        provider_auditor=make_provider_auditor(provider, "p-auditor"),
         other_provider_admin=make_user(other_provider, Role.PROVIDER_ADMIN, "o-admin"),
         admin_a=make_user(customer_a, Role.CUSTOMER_ADMIN, "a-admin", site=site_a),
         member_a=make_user(customer_a, Role.CUSTOMER_MEMBER, "a-member", site=site_a2),

@@ -9,11 +9,14 @@ what they need: an object belonging to **customer A**. The test then checks that
 customer B's admin gets 404 for it, customer A's admin can reach it, and (for writes)
 customer A's read-only auditor gets 403.
 
-An operation only the provider's staff may call (`provider_only`: recording a complaint
-or a violation notice, the duty roster) is checked the other way round: customer A's
-admin gets 403, another provider's admin gets 404 (the body names customer A or the
-serving provider's people, which it does not serve), and the serving provider's admin
-succeeds. `allowed_caller` names who must succeed with a case.
+A page or operation only the provider's staff may use (`provider_only`: recording a
+complaint or a violation notice, the duty roster) is checked the other way round:
+customer A's admin gets 403; another provider's admin gets 404 from the API (the body
+names customer A or the serving provider's people, which it does not serve) and writes
+nothing through the page (its form offers neither); the serving provider's read-only
+auditor gets 403 and writes nothing; the serving provider's admin succeeds.
+"Writes nothing" means no row of any yiyun model changes. `allowed_caller` names who
+must succeed with a case.
 """
 
 from collections.abc import Callable
@@ -40,6 +43,8 @@ class Page:
     # The object belongs to customer A's admin personally (an inbox message, a token):
     # nobody else, not even the serving provider, may reach it.
     personal: bool = False
+    # Only the provider's staff may post it (see Operation.provider_only).
+    provider_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,12 +60,13 @@ class Operation:
     query: Callable[[World], dict] | None = None
     # For collections: text that appears for customer A's admin and must not for B's.
     marker: Callable[[World], str] | None = None
-    # Only the provider's staff may call it: customer A's admin gets 403, another
-    # provider's admin 404, the serving provider's admin succeeds.
+    # Only the provider's staff may call it: customer A's admin and the serving
+    # provider's auditor get 403, another provider's admin 404, the serving provider's
+    # admin succeeds.
     provider_only: bool = False
 
 
 def allowed_caller(case: Page | Operation, world: World):
     """Who must succeed with `case`: customer A's admin, or the serving provider's admin
-    for a provider-only operation."""
-    return world.provider_admin if getattr(case, "provider_only", False) else world.admin_a
+    for a provider-only page or operation."""
+    return world.provider_admin if case.provider_only else world.admin_a

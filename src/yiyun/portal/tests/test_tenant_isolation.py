@@ -8,6 +8,7 @@ import json
 from urllib.parse import urlencode
 
 import pytest
+from django.apps import apps as django_apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -79,15 +80,35 @@ def _client(user=None) -> Client:
     return client
 
 
+def _row_counts() -> dict[str, int]:
+    """Rows of every yiyun model: what a refused write must leave as it was."""
+    return {
+        model._meta.label: model._base_manager.count()
+        for model in django_apps.get_models()
+        if model.__module__.startswith("yiyun.")
+    }
+
+
+def _status_writing_nothing(send, user) -> int:
+    """`send` as `user`; the status, after checking that no yiyun row changed."""
+    client = _client(user)  # the login is audited: count after it
+    before = _row_counts()
+    status = send(client).status_code
+    assert _row_counts() == before, f"{user.get_username()} wrote"
+    return status
+
+
 @pytest.mark.parametrize("case", PAGES.values(), ids=list(PAGES))
 def test_page_isolation(world, case: Page):
     kwargs = case.kwargs(world) if case.kwargs else None
     url = reverse(case.url_name, kwargs=kwargs or None)
     data = case.data(world)
 
-    def call(user):
-        client = _client(user)
+    def send(client):
         return client.post(url, data) if case.write or case.post else client.get(url)
+
+    def call(user):
+        return send(_client(user))
 
     if not case.public:
         response = call(None)
@@ -103,6 +124,18 @@ def test_page_isolation(world, case: Page):
         assert call(world.admin_a).status_code < 400
     if case.write and not case.public:
         assert call(world.auditor_a).status_code in (403, 404), "an auditor could write"
+    if case.provider_only:
+        assert call(world.admin_a).status_code == 403, "a customer posted a provider-only page"
+        # Its form offers neither customer A nor the serving provider's people.
+        _status_writing_nothing(send, world.other_provider_admin)
+        assert _status_writing_nothing(send, world.provider_auditor) == 403, (
+            "the provider's auditor could write"
+        )
+        # The same data saves for the serving provider's admin: the refusals above are
+        # refusals, not a form error.
+        before = _row_counts()
+        assert call(allowed_caller(case, world)).status_code == 302
+        assert _row_counts() != before, "the serving provider's admin saved nothing"
 
 
 @pytest.mark.parametrize("case", OPERATIONS.values(), ids=list(OPERATIONS))
@@ -114,12 +147,14 @@ def test_api_isolation(world, case: Operation):
         url += "?" + urlencode(case.query(world))
     body = case.body(world)
 
-    def call(user):
-        client = _client(user)
+    def send(client):
         kwargs = {"content_type": "application/json"}
         if method in ("post", "put", "patch"):
             kwargs["data"] = json.dumps(body)
         return getattr(client, method)(url, **kwargs)
+
+    def call(user):
+        return send(_client(user))
 
     assert call(None).status_code == 401
     if case.params is not None:
@@ -130,6 +165,10 @@ def test_api_isolation(world, case: Operation):
     if case.provider_only:
         assert call(world.admin_a).status_code == 403, "a customer called a provider-only operation"
         assert call(world.other_provider_admin).status_code == 404
+        if case.write:
+            assert _status_writing_nothing(send, world.provider_auditor) == 403, (
+                "the provider's auditor could write"
+            )
     if case.marker is not None:
         marker = case.marker(world)
         assert marker in _text(call(world.admin_a))

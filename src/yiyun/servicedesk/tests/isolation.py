@@ -137,6 +137,26 @@ def _local_input(moment) -> str:
     return f"{moment.astimezone(SHANGHAI):%Y-%m-%dT%H:%M}"
 
 
+def _complaint_form(w) -> dict:
+    seed_contract(w)
+    return {
+        "organisation": w.customer_a.pk,
+        "complainant": "第三方",
+        "received_at": _local_input(clock.now()),
+        "content": "内容",
+    }
+
+
+def _violation_form(w) -> dict:
+    seed_contract(w)
+    return {
+        "organisation": w.customer_a.pk,
+        "clause_breached": "2.7.5",
+        "description": "x",
+        "delivered_at": _local_input(clock.now()),
+    }
+
+
 CASES = [
     # tickets
     Page("servicedesk:ticket_list"),
@@ -203,12 +223,8 @@ CASES = [
     Page(
         "servicedesk:complaint_new",
         write=True,
-        data=lambda w: {
-            "organisation": w.customer_a.pk,
-            "complainant": "第三方",
-            "received_at": _local_input(clock.now()),
-            "content": "内容",
-        },
+        provider_only=True,
+        data=_complaint_form,
     ),
     Page("servicedesk:complaint_detail", lambda w: {"pk": _complaint(w).pk}),
     Page(
@@ -232,12 +248,8 @@ CASES = [
     Page(
         "servicedesk:violation_new",
         write=True,
-        data=lambda w: {
-            "organisation": w.customer_a.pk,
-            "clause_breached": "2.7.5",
-            "description": "x",
-            "delivered_at": _local_input(clock.now()),
-        },
+        provider_only=True,
+        data=_violation_form,
     ),
     Page("servicedesk:violation_detail", lambda w: {"pk": _violation(w).pk}),
     Page(
@@ -260,6 +272,7 @@ CASES = [
     Page(
         "servicedesk:roster",
         write=True,
+        provider_only=True,
         data=lambda w: {
             "person": w.engineer.person.pk,
             "role": "desk",
