@@ -1,7 +1,10 @@
+from django import forms
 from django.contrib import admin
 
 from yiyun.core.audit import audit_record
+from yiyun.core.errors import DomainError
 from yiyun.tenancy.models import ApiToken, Organisation, Person, Site
+from yiyun.tenancy.services import person_fits
 
 
 class SiteInline(admin.TabularInline):
@@ -25,8 +28,29 @@ class SiteAdmin(admin.ModelAdmin):
     search_fields = ["name", "township"]
 
 
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = "__all__"  # noqa: DJ007 — the admin edits every field
+
+    def clean(self):
+        cleaned = super().clean()
+        organisation = cleaned.get("organisation")
+        if organisation is not None and cleaned.get("role"):
+            # The same rule as the services: a provider role only in the provider, a
+            # customer role (the auditor's too) only in a customer.
+            try:
+                person_fits(
+                    role=cleaned["role"], organisation=organisation, site=cleaned.get("site")
+                )
+            except DomainError as error:
+                raise forms.ValidationError({error.field or None: str(error)}) from error
+        return cleaned
+
+
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
+    form = PersonForm
     list_display = ["name", "organisation", "site", "role", "phone", "email", "user"]
     list_filter = ["role", "organisation"]
     search_fields = ["name", "phone", "email"]

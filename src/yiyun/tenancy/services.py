@@ -5,6 +5,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from yiyun.core import clock
 from yiyun.core.audit import audit_record
@@ -53,12 +54,19 @@ def _require_manage(by, organisation: Organisation) -> None:
         raise PermissionDenied("you may not change this organisation's people")
 
 
+def person_fits(*, role: str, organisation: Organisation, site=None) -> None:
+    """Raise DomainError unless `role` and `site` fit `organisation`: what every way of
+    writing a person (services, the Django admin) must check."""
+    _check_role_fits(role, organisation)
+    _check_site(site, organisation)
+
+
 def _check_role_fits(role: str, organisation: Organisation) -> None:
     # Provider roles exist only in the provider; nobody can grant them to a customer's user.
     is_provider_role = role in PROVIDER_ROLES
     if is_provider_role != (organisation.kind == OrganisationKind.PROVIDER):
         raise DomainError(
-            f"role {role!r} does not fit a {organisation.kind} organisation",
+            _("服务方角色只能授予服务方的人员，客户角色（含审计员）只能授予客户的人员。"),
             code="role_mismatch",
             field="role",
         )
@@ -66,7 +74,7 @@ def _check_role_fits(role: str, organisation: Organisation) -> None:
 
 def _check_site(site, organisation: Organisation) -> None:
     if site is not None and site.organisation_id != organisation.pk:
-        raise DomainError("the site belongs to another organisation", field="site")
+        raise DomainError(_("所选院区属于其他单位。"), field="site")
 
 
 @transaction.atomic
@@ -74,8 +82,7 @@ def person_create(*, organisation: Organisation, name: str, by=None, **fields) -
     """Add a person (contact, or future user) to `organisation`."""
     _require_manage(by, organisation)
     person = Person(organisation=organisation, name=name, **fields)
-    _check_role_fits(person.role, organisation)
-    _check_site(person.site, organisation)
+    person_fits(role=person.role, organisation=organisation, site=person.site)
     person.full_clean()
     person.save()
     audit_record(
@@ -95,8 +102,7 @@ def person_update(*, person: Person, by=None, **changes) -> Person:
     before = {field: getattr(person, field) for field in changes}
     for field, value in changes.items():
         setattr(person, field, value)
-    _check_role_fits(person.role, person.organisation)
-    _check_site(person.site, person.organisation)
+    person_fits(role=person.role, organisation=person.organisation, site=person.site)
     person.full_clean()
     person.save()
     changed = {f: [before[f], v] for f, v in changes.items() if before[f] != v}
