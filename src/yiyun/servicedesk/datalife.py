@@ -47,7 +47,10 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from yiyun.notices.models import InboxMessage
+from yiyun.obligations.choices import EventKind as ObligationEventKind
+from yiyun.obligations.choices import ObligationState
 from yiyun.obligations.models import Obligation, ObligationEvent
+from yiyun.obligations.services import obligation_waive
 from yiyun.servicedesk.choices import EventKind
 from yiyun.servicedesk.models import (
     Attachment,
@@ -91,6 +94,8 @@ COMPLAINT_BLANKS = {
 VIOLATION_BLANKS = {"description": "", "rectification": "", "review_note": ""}
 MEASURE_BLANKS = {"description": ""}
 CHUNK = 500
+# Who stops the clocks still running at the purge (see _stop_open_clocks).
+PURGE_ACTOR = "datalife.purge"
 
 
 def attachment_dir(organisation) -> Path:
@@ -348,7 +353,27 @@ def _blank_obligation_texts(organisation) -> int:
         ids = model.objects.filter(organisation=organisation)
         obligations = _subject_obligations(model, ids)
         count += obligations.filter(~Q(evidence="") | ~Q(note="")).update(evidence="", note="")
-        count += _subject_events(model, ids).exclude(note="").update(note="")
+        events = _subject_events(model, ids).exclude(note="")
+        # The purge's own reason for stopping a clock is no customer text.
+        events = events.exclude(kind=ObligationEventKind.WAIVED, actor=PURGE_ACTOR)
+        count += events.update(note="")
+    return count
+
+
+def _stop_open_clocks(organisation) -> int:
+    """The clocks still running on the organisation's tickets, contact changes,
+    complaints and violation notices: waived, as their matter went with the service
+    (6.5); left running, they would fall due and be reported as breaches."""
+    count = 0
+    for model in (Ticket, ContactChange, Complaint, ViolationNotice):
+        ids = model.objects.filter(organisation=organisation)
+        for obligation in _subject_obligations(model, ids).filter(state=ObligationState.OPEN):
+            obligation_waive(
+                obligation=obligation,
+                by=PURGE_ACTOR,
+                reason=_("服务已终止，本单位数据已按合同 6.5 删除，本时限不再计算。"),
+            )
+            count += 1
     return count
 
 
@@ -429,6 +454,7 @@ def purge_for(organisation) -> list[dict]:
         )
         measures = _blank(Measure.objects.filter(organisation=organisation), MEASURE_BLANKS)
         obligation_texts = _blank_obligation_texts(organisation)
+        stopped = _stop_open_clocks(organisation)
     items += [
         {
             "what": _(
@@ -479,6 +505,13 @@ def purge_for(organisation) -> list[dict]:
             "where": "obligations_obligation；obligations_obligationevent",
             "count": obligation_texts,
             "verified": _("期限的状态与时间作为履约证据保留"),
+        },
+        {
+            "what": _("仍在计时的期限 %(count)d 项已豁免（服务终止，数据已删除）")
+            % {"count": stopped},
+            "where": "obligations_obligation",
+            "count": stopped,
+            "verified": _("本单位工单、联系人变更、投诉与违约通知的进行中期限为 0 项"),
         },
         _purge_messages(organisation),
     ]

@@ -14,6 +14,7 @@ from django.db import models
 from yiyun.contracts.tests.factories import seed_contract
 from yiyun.datalife.hooks import export_hooks, purge_hooks
 from yiyun.notices.models import InboxMessage
+from yiyun.obligations.models import Obligation
 from yiyun.obligations.selectors import obligations_for
 from yiyun.servicedesk.choices import (
     ContactAction,
@@ -22,7 +23,7 @@ from yiyun.servicedesk.choices import (
     TicketKind,
     TicketStatus,
 )
-from yiyun.servicedesk.datalife import attachment_dir, export_for, purge_for
+from yiyun.servicedesk.datalife import PURGE_ACTOR, attachment_dir, export_for, purge_for
 from yiyun.servicedesk.models import Attachment, Complaint, Measure, Ticket, TicketEvent
 from yiyun.servicedesk.reports import sla_figures
 from yiyun.servicedesk.services import (
@@ -206,6 +207,11 @@ def test_clause_6_5_purge_deletes_files_and_text_keeps_the_evidence(world, desk,
     customer_a = world.customer_a
     sla_before = sla_figures(contract=desk.contract, month=date(2026, 10, 1))["content_sha256"]
     clocks_before = {o.pk: o.state for o in obligations_for(desk.ticket)}
+    subjects = [desk.ticket, desk.change, desk.complaint, desk.violation]
+    running = [o.pk for s in subjects for o in obligations_for(s) if o.state == "open"]
+    assert desk.ticket.obligation_id in running
+    other_running = [o.pk for o in obligations_for(desk.other) if o.state == "open"]
+    assert other_running
     events_before = TicketEvent.objects.filter(ticket=desk.ticket).count()
     files = list(attachment_dir(customer_a).rglob("*.*"))
     assert len(files) == 6  # comment, internal note, change, answer, notice, rectification
@@ -229,6 +235,8 @@ def test_clause_6_5_purge_deletes_files_and_text_keeps_the_evidence(world, desk,
         # The engine's copies of the complaint's answer: the 2.10 clock's evidence and
         # the note of its "met" event.
         "obligations_obligationevent": 2,
+        # The clocks still running stop: nothing is left to do them for.
+        "obligations_obligation": len(running),
         "notices_inboxmessage": counts["notices_inboxmessage"],
     }
     assert counts["notices_inboxmessage"] > 1
@@ -257,7 +265,16 @@ def test_clause_6_5_purge_deletes_files_and_text_keeps_the_evidence(world, desk,
     assert clock_event.data["obligation"] == desk.ticket.obligation_id
     assert TicketEvent.objects.get(ticket=ticket, kind=EventKind.CHANGED).data == {}
     assert not TicketEvent.objects.filter(ticket=ticket, data__has_key="reason").exists()
-    assert {o.pk: o.state for o in obligations_for(ticket)} == clocks_before
+    assert {o.pk: o.state for o in obligations_for(ticket)} == {
+        pk: "waived" if pk in running else state for pk, state in clocks_before.items()
+    }
+    for obligation in Obligation.objects.filter(pk__in=running):
+        assert obligation.state == "waived"
+        waived = obligation.events.get(kind="waived")
+        assert waived.actor == PURGE_ACTOR and "6.5" in waived.note
+    assert set(Obligation.objects.filter(pk__in=other_running).values_list("state", flat=True)) == {
+        "open"
+    }
     assert all(o.subject == ticket for o in obligations_for(ticket))
     complaint = Complaint.objects.get(pk=desk.complaint.pk)
     assert complaint.content == "" and complaint.obligation_id == desk.complaint.obligation_id
