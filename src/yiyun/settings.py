@@ -141,6 +141,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Where the worker appends the audit chain's head (core.audit.audit_anchor): best kept
+# where whoever can write the database cannot (another disk, an append-only mount).
+AUDIT_ANCHOR_FILE = Path(
+    env.str("YIYUN_AUDIT_ANCHORS", default=str(VAR_DIR / "audit-anchors.jsonl"))
+).resolve()
 # Room for a 10 MB attachment sent base64-encoded through the API (servicedesk).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 # Served from the apps' and packages' static folders: nothing to collect on install.

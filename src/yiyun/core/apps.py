@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("核心")
     dashboard_panels = ["yiyun.core.panels.calendar_panel"]
+    periodic_jobs = [("yiyun.core.audit.audit_anchor", 3600)]
 
     def ready(self):
         from yiyun.core import checks  # noqa: F401 — registers the system checks

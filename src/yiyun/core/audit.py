@@ -8,9 +8,12 @@ action, and, for entries not deleted, their data.
 
 import hashlib
 import json
+import os
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
@@ -140,8 +143,56 @@ def audit_entries_with_data(*, organisation) -> int:
     )
 
 
-def audit_verify() -> ChainReport:
-    """Walk the chain in sequence order; report the first entry that does not hold."""
+def _anchors(path: Path) -> dict[int, tuple[str, str]]:
+    """{seq: (hash, when anchored)} of the anchor file (empty when there is none)."""
+    anchors = {}
+    if path.exists():
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    anchor = json.loads(line)
+                    anchors[int(anchor["seq"])] = (anchor["hash"], anchor["at"])
+    return anchors
+
+
+def audit_anchor(*, path: Path | None = None) -> dict | None:
+    """Append the chain's head to the anchor file if it moved since the last anchor;
+    returns what was appended (the worker calls this hourly).
+
+    The chain proves that no entry was changed or removed in the middle, but cutting off
+    its newest entries leaves a shorter chain that holds. Each anchored head must still
+    be in the chain with the same hash (`audit_verify`), so a cut shows too, once
+    anchored. The file is only ever appended to and fsync'd.
+    """
+    path = path or settings.AUDIT_ANCHOR_FILE
+    head = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
+    if head is None:
+        return None
+    last = _last_line(path)
+    if last is not None and (last["seq"], last["hash"]) == (head.seq, head.hash):
+        return None
+    anchor = {"seq": head.seq, "hash": head.hash, "at": clock.now().isoformat()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(anchor) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return anchor
+
+
+def _last_line(path: Path) -> dict | None:
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    with open(path, "rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 4096))
+        lines = [line for line in handle.read().splitlines() if line.strip()]
+    return json.loads(lines[-1]) if lines else None
+
+
+def audit_verify(*, anchors: Path | None = None) -> ChainReport:
+    """Walk the chain in sequence order; report the first entry that does not hold, or
+    an anchored entry (see `audit_anchor`) that is gone or changed."""
+    anchored = _anchors(anchors or settings.AUDIT_ANCHOR_FILE)
     expected_seq, prev_hash, checked = 1, GENESIS, 0
     blanked: list[tuple[int, int | None]] = []
     covered: dict[int | None, int] = defaultdict(int)
@@ -167,12 +218,25 @@ def audit_verify() -> ChainReport:
             return ChainReport(
                 False, checked, entry.seq, f"entry {entry.seq} was changed after it was written"
             )
+        if entry.seq in anchored and anchored.pop(entry.seq)[0] != entry.hash:
+            return ChainReport(
+                False, checked, entry.seq, f"entry {entry.seq} differs from its anchored hash"
+            )
         if entry.redacted_at is not None:
             blanked.append((entry.seq, entry.organisation_id))
         elif entry.action == REDACTED:
             through = int(entry.data.get("through_seq", 0))
             covered[entry.organisation_id] = max(covered[entry.organisation_id], through)
         prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+    if anchored:
+        seq = min(anchored)
+        return ChainReport(
+            False,
+            checked,
+            seq,
+            f"entry {seq}, anchored at {anchored[seq][1]}, is gone: the chain was cut "
+            f"after entry {expected_seq - 1}",
+        )
     for seq, organisation_id in blanked:
         if covered[organisation_id] < seq:
             return ChainReport(

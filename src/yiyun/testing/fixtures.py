@@ -50,6 +50,12 @@ def make_provider_auditor(provider, username):
     return user_create(username=username, password=PASSWORD, person=person)
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchors(settings, tmp_path):
+    """Each test anchors the audit chain in a file of its own (core.audit.audit_anchor)."""
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "audit-anchors.jsonl"
+
+
 @pytest.fixture
 def world(db):
     provider = organisation_ensure(name="联通阿克苏", kind=OrganisationKind.PROVIDER)

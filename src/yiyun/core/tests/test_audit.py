@@ -1,6 +1,7 @@
 import hashlib
 import importlib
 import json
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -9,11 +10,14 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from yiyun.core import clock
+from yiyun.core.apps_registry import periodic_jobs
 from yiyun.core.audit import (
+    audit_anchor,
     audit_entries_with_data,
     audit_record,
     audit_redact,
     audit_verify,
+    entry_hash,
 )
 from yiyun.core.models import AuditEntry
 
@@ -184,3 +188,40 @@ def test_the_upgrade_refuses_a_chain_that_was_tampered_with(chain):
     with pytest.raises(RuntimeError, match="does not verify at entry 3"):
         relinking.relink(apps, None)
     assert not AuditEntry.objects.exclude(data_sha256="").exists()  # nothing changed
+
+
+def test_cutting_off_the_newest_entries_shows_once_they_are_anchored(chain, settings, capsys):
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditentry WHERE seq >= %s", [4])
+    assert audit_verify().ok  # the chain alone cannot tell
+    for i in (4, 5):
+        audit_record(actor=None, action=f"test.step{i}", data={"i": i})
+    call_command("audit", "anchor")
+    assert "anchored entry 5" in capsys.readouterr().out
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditentry WHERE seq >= %s", [4])
+    _verify_fails_naming(5)
+    assert "the chain was cut after entry 3" in audit_verify().reason
+
+
+def test_an_anchored_entry_rewritten_consistently_shows(chain):
+    audit_anchor()
+    # Rewriting the newest entry and its hash keeps the chain itself consistent ...
+    last = AuditEntry.objects.get(seq=5)
+    last.action = "test.forged"
+    AuditEntry.objects.filter(pk=last.pk).update(action=last.action, hash=entry_hash(last))
+    assert audit_verify(anchors=Path("/nonexistent")).ok
+    # ... but not with its anchor.
+    _verify_fails_naming(5)
+    assert "differs from its anchored hash" in audit_verify().reason
+
+
+def test_the_head_is_anchored_when_it_moved_by_the_worker(chain, settings):
+    assert ("yiyun.core.audit.audit_anchor", 3600) in periodic_jobs()
+    assert audit_anchor()["seq"] == 5
+    assert audit_anchor() is None  # nothing new
+    audit_record(actor=None, action="test.step6", data={})
+    assert audit_anchor()["seq"] == 6
+    lines = settings.AUDIT_ANCHOR_FILE.read_text().splitlines()
+    assert [json.loads(line)["seq"] for line in lines] == [5, 6]
+    assert audit_verify().ok
