@@ -569,6 +569,19 @@ def tick(*, now: datetime) -> TickReport:
 
 
 @transaction.atomic
+def obligation_settle(*, obligation: Obligation, now: datetime | None = None) -> Obligation:
+    """What the tick would do to this one obligation now: if it is open, not paused and
+    due, it comes due (a duty is breached with its consequences, an option lapses, a
+    period runs out). For closing an obligation early (a waiver at the end of service)
+    without taking a breach that already happened off the record."""
+    now = _aware(now, "now") if now is not None else clock.now()
+    obligation = _locked(obligation)
+    if obligation.state == OPEN and obligation.due_at is not None and obligation.due_at <= now:
+        _come_due(obligation, now, TickReport(now=now))
+    return obligation
+
+
+@transaction.atomic
 def _claim(now: datetime) -> None:
     state = TickState.objects.select_for_update().filter(pk=1).first()
     if state is None:
@@ -762,6 +775,7 @@ __all__ = [
     "obligation_resume",
     "obligation_retrigger",
     "obligation_waive",
+    "obligation_settle",
     "obligations_recompute_for_years",
     "tick",
     "tick_now",

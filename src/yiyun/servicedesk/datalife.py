@@ -50,7 +50,7 @@ from yiyun.notices.models import InboxMessage
 from yiyun.obligations.choices import EventKind as ObligationEventKind
 from yiyun.obligations.choices import ObligationState
 from yiyun.obligations.models import Obligation, ObligationEvent
-from yiyun.obligations.services import obligation_waive
+from yiyun.obligations.services import obligation_settle, obligation_waive
 from yiyun.servicedesk.choices import EventKind
 from yiyun.servicedesk.models import (
     Attachment,
@@ -94,8 +94,9 @@ COMPLAINT_BLANKS = {
 VIOLATION_BLANKS = {"description": "", "rectification": "", "review_note": ""}
 MEASURE_BLANKS = {"description": ""}
 CHUNK = 500
-# Who stops the clocks still running at the purge (see _stop_open_clocks).
-PURGE_ACTOR = "datalife.purge"
+# Who stops the clocks still running at the purge (see _stop_open_clocks); the spaces
+# keep it from ever being a user's name.
+PURGE_ACTOR = "end-of-service purge (6.5)"
 
 
 def attachment_dir(organisation) -> Path:
@@ -363,11 +364,14 @@ def _blank_obligation_texts(organisation) -> int:
 def _stop_open_clocks(organisation) -> int:
     """The clocks still running on the organisation's tickets, contact changes,
     complaints and violation notices: waived, as their matter went with the service
-    (6.5); left running, they would fall due and be reported as breaches."""
+    (6.5); left running, they would fall due later and be reported as breaches. One
+    already due is settled first, as the tick would: a breach that happened stays."""
     count = 0
     for model in (Ticket, ContactChange, Complaint, ViolationNotice):
         ids = model.objects.filter(organisation=organisation)
         for obligation in _subject_obligations(model, ids).filter(state=ObligationState.OPEN):
+            if obligation_settle(obligation=obligation).state != ObligationState.OPEN:
+                continue
             obligation_waive(
                 obligation=obligation,
                 by=PURGE_ACTOR,

@@ -16,6 +16,7 @@ from yiyun.datalife.hooks import export_hooks, purge_hooks
 from yiyun.notices.models import InboxMessage
 from yiyun.obligations.models import Obligation
 from yiyun.obligations.selectors import obligations_for
+from yiyun.obligations.services import tick
 from yiyun.servicedesk.choices import (
     ContactAction,
     EventKind,
@@ -205,7 +206,7 @@ def test_clause_6_5_export_holds_the_customers_records_and_files_not_the_interna
 
 def test_clause_6_5_purge_deletes_files_and_text_keeps_the_evidence(world, desk, media):  # noqa: F811
     customer_a = world.customer_a
-    sla_before = sla_figures(contract=desk.contract, month=date(2026, 10, 1))["content_sha256"]
+    sla_before = sla_figures(contract=desk.contract, month=date(2026, 10, 1))
     clocks_before = {o.pk: o.state for o in obligations_for(desk.ticket)}
     subjects = [desk.ticket, desk.change, desk.complaint, desk.violation]
     running = [o.pk for s in subjects for o in obligations_for(s) if o.state == "open"]
@@ -221,7 +222,9 @@ def test_clause_6_5_purge_deletes_files_and_text_keeps_the_evidence(world, desk,
     about_b = set(desk_messages.filter(source=f"servicedesk:ticket:{desk.other.pk}:new"))
     assert about_a.exists() and about_b
 
-    items = purge_for(customer_a)
+    # An hour after the desk's records were made: no clock of theirs is due yet.
+    with time_machine.travel(at("2026-10-12T10:00"), tick=False):
+        items = purge_for(customer_a)
 
     counts = {item["where"].split("；")[-1]: item["count"] for item in items}
     assert counts == {
@@ -280,8 +283,12 @@ def test_clause_6_5_purge_deletes_files_and_text_keeps_the_evidence(world, desk,
     assert complaint.content == "" and complaint.obligation_id == desk.complaint.obligation_id
     measure = Measure.objects.get(pk=desk.measure.pk)
     assert measure.description == "" and "2.10" in measure.legal_ground
-    sla_after = sla_figures(contract=desk.contract, month=date(2026, 10, 1))["content_sha256"]
-    assert sla_after == sla_before
+    # The blanked text is in no figure; the clocks the purge stopped count as waived.
+    sla_after = sla_figures(contract=desk.contract, month=date(2026, 10, 1))
+    unchanged = ("contract", "tickets", "durations", "pauses", "penalties", "penalty_totals")
+    assert {key: sla_after[key] for key in unchanged} == {key: sla_before[key] for key in unchanged}
+    waived = sla_after["obligations"]["waived"] - sla_before["obligations"]["waived"]
+    assert waived == len(running)
 
     # Customer B's ticket and file are untouched.
     other = Ticket.objects.get(pk=desk.other.pk)
@@ -289,7 +296,7 @@ def test_clause_6_5_purge_deletes_files_and_text_keeps_the_evidence(world, desk,
     assert (media / desk.other_file.file.name).read_bytes() == b"B"
     assert Attachment.objects.filter(pk=desk.other_file.pk).exists()
 
-    # A second run finds nothing more to delete.
+    # A second run finds nothing more to delete (nor any clock left running).
     again = purge_for(customer_a)
     assert [item["count"] for item in again] == [0] * len(again)
     assert (media / desk.other_file.file.name).exists()
@@ -302,3 +309,23 @@ def test_clause_6_5_export_after_the_purge_holds_no_text_and_no_file(world, desk
     assert members == {}
     assert MARKER not in document
     assert json.loads(document)["tickets"][0]["number"] == desk.ticket.number
+
+
+def test_clause_6_5_the_purge_leaves_a_breach_that_already_happened(world, desk):
+    """A duty overdue when the purge runs, which the tick has not marked yet (it runs
+    every minute; a worker may be down): breached, with its consequences, not waived."""
+    subjects = [desk.ticket, desk.change, desk.complaint, desk.violation]
+    running = [o for s in subjects for o in obligations_for(s) if o.state == "open"]
+    moment = at("2026-11-20T09:00")
+    overdue = {o.pk for o in running if o.due_at <= moment}
+    assert desk.ticket.obligation_id in overdue
+    with time_machine.travel(moment, tick=False):
+        items = purge_for(world.customer_a)
+        tick(now=moment)
+    states = dict(
+        Obligation.objects.filter(pk__in=[o.pk for o in running]).values_list("pk", "state")
+    )
+    assert {states[pk] for pk in overdue} == {"breached"}
+    assert {states[o.pk] for o in running if o.pk not in overdue} <= {"waived"}
+    [stopped] = [item for item in items if item["where"] == "obligations_obligation"]
+    assert stopped["count"] == len(running) - len(overdue)
