@@ -9,6 +9,7 @@ action, and, for entries not deleted, their data.
 import hashlib
 import json
 import os
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from yiyun.core import clock
+from yiyun.core.errors import DomainError
 from yiyun.core.models import AuditEntry
 
 GENESIS = "0" * 64
@@ -26,10 +28,12 @@ _PG_LOCK_KEY = 0x59495955
 REDACTED = "audit.redacted"
 
 
-def data_digest(data) -> str:
-    """SHA-256 of an entry's data in canonical JSON (what the entry's hash covers)."""
+def data_digest(data, salt: str) -> str:
+    """SHA-256 of an entry's salt and data in canonical JSON (what the entry's hash
+    covers). The salt is random per entry and deleted with the data (6.5): without it
+    the digest of a phone number or a state could be found again by guessing."""
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(bytes.fromhex(salt) + canonical.encode()).hexdigest()
 
 
 def _canonical(entry: AuditEntry) -> bytes:
@@ -87,7 +91,8 @@ def audit_record(*, actor, action: str, obj=None, organisation=None, data=None) 
             object_id=str(obj.pk) if obj is not None else "",
             organisation_id=getattr(organisation, "pk", organisation),
             data=payload,
-            data_sha256=data_digest(payload),
+            data_salt=(salt := secrets.token_hex(16)),
+            data_sha256=data_digest(payload, salt),
             prev_hash=last.hash if last else GENESIS,
         )
         entry.hash = entry_hash(entry)
@@ -101,6 +106,7 @@ class ChainReport:
     checked: int
     bad_seq: int | None = None
     reason: str = ""
+    anchors: int = 0  # anchored entries checked
 
 
 def audit_redact(*, organisation, actor) -> int:
@@ -108,10 +114,11 @@ def audit_redact(*, organisation, actor) -> int:
     how many entries lost it.
 
     Place, time, actor, action and object stay, and so does each entry's hash: the chain
-    still verifies. The redaction is itself an entry (`audit.redacted`, naming the last
-    entry it covers), which `audit_verify` requires for every blanked entry, so blanking
-    an entry by hand shows as tampering. Idempotent: a second call blanks only entries
-    written since.
+    still verifies. The data goes with its salt, so its digest gives nothing back. The
+    redaction is itself an entry (`audit.redacted`, naming the last entry it covers),
+    anchored in the anchor file at once: `audit_verify` accepts a blanked entry only
+    under such an anchored redaction, which whoever can write only the database cannot
+    make. Idempotent: a second call blanks only entries written since.
     """
     organisation_id = getattr(organisation, "pk", organisation)
     with transaction.atomic():
@@ -122,14 +129,16 @@ def audit_redact(*, organisation, actor) -> int:
                 organisation_id=organisation_id, redacted_at__isnull=True, seq__lte=through
             )
             .exclude(action=REDACTED)  # they carry no customer data, and verify reads them
-            .update(data={}, redacted_at=clock.now())
+            .update(data={}, data_salt="", redacted_at=clock.now())
         )
-        audit_record(
+        entry = audit_record(
             actor=actor,
             action=REDACTED,
             organisation=organisation_id,
             data={"through_seq": through, "entries": count},
         )
+        # Inside the transaction: if the anchor cannot be written, nothing is blanked.
+        _append_anchor(settings.AUDIT_ANCHOR_FILE, entry)
     return count
 
 
@@ -143,16 +152,55 @@ def audit_entries_with_data(*, organisation) -> int:
     )
 
 
-def _anchors(path: Path) -> dict[int, tuple[str, str]]:
-    """{seq: (hash, when anchored)} of the anchor file (empty when there is none)."""
-    anchors = {}
+@dataclass(frozen=True)
+class _AnchorFile:
+    anchors: dict[int, set[str]]  # seq -> every hash anchored for it
+    when: dict[int, str]  # seq -> when first anchored
+    last: dict | None
+    unreadable: list[int]  # line numbers
+
+
+def _read_anchors(path: Path) -> _AnchorFile:
+    """The anchor file; a last line cut short by a crash (no newline) does not count."""
+    anchors: dict[int, set[str]] = defaultdict(set)
+    when: dict[int, str] = {}
+    last, unreadable = None, []
     if path.exists():
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    anchor = json.loads(line)
-                    anchors[int(anchor["seq"])] = (anchor["hash"], anchor["at"])
-    return anchors
+        lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+        # What follows the last newline is empty, or a write a crash cut short; such a
+        # line, once the next anchor closed it, is excused by that anchor.
+        for number, line in enumerate(lines[:-1], start=1):
+            if not line.strip():
+                continue
+            try:
+                anchor = json.loads(line)
+                seq, digest = int(anchor["seq"]), str(anchor["hash"])
+            except (ValueError, KeyError, TypeError):
+                unreadable.append(number)
+                continue
+            if anchor.get("after_torn_line") and unreadable and unreadable[-1] == number - 1:
+                unreadable.pop()
+            anchors[seq].add(digest)
+            when.setdefault(seq, str(anchor.get("at", "")))
+            last = anchor
+    return _AnchorFile(dict(anchors), when, last, unreadable)
+
+
+def _append_anchor(path: Path, entry: AuditEntry) -> dict:
+    anchor = {"seq": entry.seq, "hash": entry.hash, "at": clock.now().isoformat()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        handle.seek(0, os.SEEK_END)
+        start = b""
+        if handle.tell():
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) != b"\n":  # a crash cut the last write short: close it
+                start = b"\n"
+                anchor["after_torn_line"] = True
+        handle.write(start + json.dumps(anchor).encode() + b"\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return anchor
 
 
 def audit_anchor(*, path: Path | None = None) -> dict | None:
@@ -160,39 +208,38 @@ def audit_anchor(*, path: Path | None = None) -> dict | None:
     returns what was appended (the worker calls this hourly).
 
     The chain proves that no entry was changed or removed in the middle, but cutting off
-    its newest entries leaves a shorter chain that holds. Each anchored head must still
-    be in the chain with the same hash (`audit_verify`), so a cut shows too, once
-    anchored. The file is only ever appended to and fsync'd.
+    its newest entries, or rewriting them with fresh hashes, leaves a chain that holds.
+    Every anchored entry must still be in the chain with its anchored hash
+    (`audit_verify`), so either shows once anchored. Refuses (DomainError) to anchor
+    over an anchored entry that no longer holds: that is for a person to look at.
     """
     path = path or settings.AUDIT_ANCHOR_FILE
     head = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
     if head is None:
         return None
-    last = _last_line(path)
-    if last is not None and (last["seq"], last["hash"]) == (head.seq, head.hash):
-        return None
-    anchor = {"seq": head.seq, "hash": head.hash, "at": clock.now().isoformat()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(anchor) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    return anchor
-
-
-def _last_line(path: Path) -> dict | None:
-    if not path.exists() or path.stat().st_size == 0:
-        return None
-    with open(path, "rb") as handle:
-        handle.seek(max(0, path.stat().st_size - 4096))
-        lines = [line for line in handle.read().splitlines() if line.strip()]
-    return json.loads(lines[-1]) if lines else None
+    last = _read_anchors(path).last
+    if last is not None:
+        anchored = AuditEntry.objects.filter(seq=last["seq"]).values_list("hash", flat=True)
+        if list(anchored) != [last["hash"]]:
+            raise DomainError(
+                f"anchored audit entry {last['seq']} is gone or changed: run yiyun audit verify",
+                code="audit_anchor_broken",
+            )
+        if last["seq"] == head.seq:
+            return None
+    return _append_anchor(path, head)
 
 
 def audit_verify(*, anchors: Path | None = None) -> ChainReport:
-    """Walk the chain in sequence order; report the first entry that does not hold, or
-    an anchored entry (see `audit_anchor`) that is gone or changed."""
-    anchored = _anchors(anchors or settings.AUDIT_ANCHOR_FILE)
+    """Walk the chain in sequence order; report the first entry that does not hold, an
+    anchored entry (see `audit_anchor`) that is gone or changed, or blanked data that no
+    anchored redaction covers."""
+    path = anchors or settings.AUDIT_ANCHOR_FILE
+    anchor_file = _read_anchors(path)
+    if anchor_file.unreadable:
+        line = anchor_file.unreadable[0]
+        return ChainReport(False, 0, None, f"line {line} of the anchor file {path} is unreadable")
+    pending = dict(anchor_file.anchors)
     expected_seq, prev_hash, checked = 1, GENESIS, 0
     blanked: list[tuple[int, int | None]] = []
     covered: dict[int | None, int] = defaultdict(int)
@@ -212,29 +259,34 @@ def audit_verify(*, anchors: Path | None = None) -> ChainReport:
                 entry.seq,
                 f"entry {entry.seq} does not link to entry {entry.seq - 1}",
             )
-        if entry_hash(entry) != entry.hash or (
-            entry.redacted_at is None and data_digest(entry.data) != entry.data_sha256
-        ):
+        redacted = entry.redacted_at is not None
+        data_holds = (
+            entry.data == {}
+            if redacted
+            else data_digest(entry.data, entry.data_salt) == entry.data_sha256
+        )
+        if entry_hash(entry) != entry.hash or not data_holds:
             return ChainReport(
                 False, checked, entry.seq, f"entry {entry.seq} was changed after it was written"
             )
-        if entry.seq in anchored and anchored.pop(entry.seq)[0] != entry.hash:
+        if pending.pop(entry.seq, {entry.hash}) != {entry.hash}:
             return ChainReport(
                 False, checked, entry.seq, f"entry {entry.seq} differs from its anchored hash"
             )
-        if entry.redacted_at is not None:
+        if redacted:
             blanked.append((entry.seq, entry.organisation_id))
-        elif entry.action == REDACTED:
-            through = int(entry.data.get("through_seq", 0))
+        elif entry.action == REDACTED and entry.seq in anchor_file.anchors:
+            # Only an anchored redaction counts, and only for entries before it.
+            through = min(int(entry.data.get("through_seq", 0)), entry.seq - 1)
             covered[entry.organisation_id] = max(covered[entry.organisation_id], through)
         prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
-    if anchored:
-        seq = min(anchored)
+    if pending:
+        seq = min(pending)
         return ChainReport(
             False,
             checked,
             seq,
-            f"entry {seq}, anchored at {anchored[seq][1]}, is gone: the chain was cut "
+            f"entry {seq}, anchored at {anchor_file.when[seq]}, is gone: the chain was cut "
             f"after entry {expected_seq - 1}",
         )
     for seq, organisation_id in blanked:
@@ -243,6 +295,6 @@ def audit_verify(*, anchors: Path | None = None) -> ChainReport:
                 False,
                 checked,
                 seq,
-                f"entry {seq} has lost its data without a recorded redaction (6.5)",
+                f"entry {seq} has lost its data without an anchored redaction (6.5)",
             )
-    return ChainReport(True, checked)
+    return ChainReport(True, checked, anchors=len(anchor_file.anchors))

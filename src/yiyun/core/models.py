@@ -13,9 +13,9 @@ class AuditEntry(models.Model):
 
     `hash` is SHA-256 over the entry's canonical content and the previous entry's hash,
     so changing, removing or reordering any entry breaks the chain from that point on.
-    The content has the data's SHA-256 (`data_sha256`), not the data: at the end of
-    service the data of a customer's entries is deleted (`redacted_at`, 6.5) and the
-    chain still holds.
+    The content has the SHA-256 of a random salt and the data (`data_sha256`), not the
+    data: at the end of service the data of a customer's entries is deleted with the
+    salt (`redacted_at`, 6.5) and the chain still holds.
     """
 
     seq = models.PositiveBigIntegerField(verbose_name=_("序号"), unique=True)
@@ -31,6 +31,8 @@ class AuditEntry(models.Model):
         verbose_name=_("所属单位ID"), null=True, blank=True, db_index=True
     )
     data = models.JSONField(verbose_name=_("数据"), default=dict)
+    # Random per entry, deleted with the data: see core.audit.data_digest.
+    data_salt = models.CharField(verbose_name=_("数据盐值"), max_length=32, blank=True)
     data_sha256 = models.CharField(verbose_name=_("数据哈希"), max_length=64, blank=True)
     redacted_at = models.DateTimeField(verbose_name=_("数据删除时间"), null=True, blank=True)
     prev_hash = models.CharField(verbose_name=_("前一哈希"), max_length=64)

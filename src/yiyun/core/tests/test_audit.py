@@ -12,14 +12,18 @@ from django.db import connection
 from yiyun.core import clock
 from yiyun.core.apps_registry import periodic_jobs
 from yiyun.core.audit import (
+    REDACTED,
     audit_anchor,
     audit_entries_with_data,
     audit_record,
     audit_redact,
     audit_verify,
+    data_digest,
     entry_hash,
 )
+from yiyun.core.errors import DomainError
 from yiyun.core.models import AuditEntry
+from yiyun.tenancy.services import person_update
 
 relinking = importlib.import_module("yiyun.core.migrations.0003_audit_data_digest")
 
@@ -136,7 +140,7 @@ def test_data_deleted_by_hand_is_tampering(world):
     AuditEntry.objects.filter(pk=target.pk).update(data={}, redacted_at=clock.now())
     report = audit_verify()
     assert not report.ok and report.bad_seq == target.seq
-    assert "without a recorded redaction" in report.reason
+    assert "without an anchored redaction" in report.reason
     # Nor can an entry written after the redaction be blanked under its cover.
     late = audit_record(actor=None, action="late", organisation=world.customer_a, data={"x": 1})
     AuditEntry.objects.filter(pk=target.pk).update(data=target.data, redacted_at=None)
@@ -176,7 +180,9 @@ def test_the_upgrade_relinks_a_chain_that_held_under_the_old_rule(chain):
     assert not audit_verify().ok  # the old chain does not hold under the new rule
     relinking.relink(apps, None)
     assert audit_verify().ok
-    assert all(len(e.data_sha256) == 64 for e in AuditEntry.objects.all())
+    entries = list(AuditEntry.objects.all())
+    assert all(len(e.data_sha256) == 64 and len(e.data_salt) == 32 for e in entries)
+    assert len({e.data_salt for e in entries}) == len(entries)  # a salt each
     # And back, for a downgrade.
     relinking.relink_back(apps, None)
     assert all(e.hash == _old_rule(e, e.prev_hash) for e in AuditEntry.objects.all())
@@ -225,3 +231,86 @@ def test_the_head_is_anchored_when_it_moved_by_the_worker(chain, settings):
     lines = settings.AUDIT_ANCHOR_FILE.read_text().splitlines()
     assert [json.loads(line)["seq"] for line in lines] == [5, 6]
     assert audit_verify().ok
+
+
+def test_a_redacted_entry_refilled_with_other_data_is_tampering(world):
+    entry = audit_record(
+        actor=world.admin_a,
+        action="contact.changed",
+        organisation=world.customer_a,
+        data={"phone": "13900000000"},
+    )
+    audit_redact(organisation=world.customer_a, actor="worker")
+    assert audit_verify().ok
+    AuditEntry.objects.filter(pk=entry.pk).update(data={"phone": "forged"})
+    report = audit_verify()
+    assert report.bad_seq == entry.seq and "changed" in report.reason
+
+
+def test_a_redaction_made_in_the_database_alone_covers_nothing(world):
+    """Whoever can write the database but not the anchor file cannot make a redaction:
+    it is not anchored, so the data it claims to cover is missing, not deleted."""
+    target = audit_record(
+        actor=world.admin_b,
+        action="contract.penalty",
+        organisation=world.customer_b,
+        data={"amount": "49200.00"},
+    )
+    audit_anchor()
+    AuditEntry.objects.filter(pk=target.pk).update(data={}, data_salt="", redacted_at=clock.now())
+    audit_record(
+        actor="worker",
+        action=REDACTED,
+        organisation=world.customer_b,
+        data={"through_seq": 10**9, "entries": 1},
+    )
+    report = audit_verify()
+    assert report.bad_seq == target.seq and "without an anchored redaction" in report.reason
+
+
+def test_the_deleted_datas_digest_gives_nothing_back(world):
+    person_update(person=world.admin_a.person, by=world.admin_a, phone="13912345678")
+    entry = AuditEntry.objects.filter(
+        organisation_id=world.customer_a.pk, action="person.updated"
+    ).latest("seq")
+    # While the data is there, its digest is salted: the number alone does not give it.
+    unsalted = json.dumps(entry.data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert hashlib.sha256(unsalted.encode()).hexdigest() != entry.data_sha256
+    assert data_digest(entry.data, entry.data_salt) == entry.data_sha256
+    audit_redact(organisation=world.customer_a, actor="worker")
+    entry.refresh_from_db()
+    # After the purge the salt is gone with the data: nothing left to guess against.
+    assert (entry.data, entry.data_salt) == ({}, "") and len(entry.data_sha256) == 64
+    assert audit_verify().ok
+
+
+def test_a_rewritten_anchored_head_is_not_anchored_again(chain, settings):
+    audit_anchor()
+    last = AuditEntry.objects.get(seq=5)
+    last.action = "test.forged"
+    AuditEntry.objects.filter(pk=last.pk).update(action=last.action, hash=entry_hash(last))
+    audit_record(actor=None, action="test.step6", data={"i": 6})
+    with pytest.raises(DomainError, match="entry 5 is gone or changed"):
+        audit_anchor()  # the worker's hourly run fails loudly instead
+    assert len(settings.AUDIT_ANCHOR_FILE.read_text().splitlines()) == 1
+    assert audit_verify().bad_seq == 5
+    # Anchors for the same entry that disagree are all binding.
+    with open(settings.AUDIT_ANCHOR_FILE, "a") as handle:
+        handle.write(json.dumps({"seq": 5, "hash": last.hash, "at": "x"}) + "\n")
+    assert audit_verify().bad_seq == 5
+
+
+def test_a_torn_last_anchor_line_neither_stops_anchoring_nor_verify(chain, settings):
+    audit_anchor()
+    with open(settings.AUDIT_ANCHOR_FILE, "a") as handle:
+        handle.write('{"seq": 6, "hash": "ab')  # the host crashed mid-write
+    audit_record(actor=None, action="test.step6", data={"i": 6})
+    assert audit_verify().ok
+    assert audit_anchor()["seq"] == 6
+    lines = settings.AUDIT_ANCHOR_FILE.read_text().splitlines()
+    assert [json.loads(line)["seq"] for line in (lines[0], lines[2])] == [5, 6]
+    assert audit_verify().ok and audit_verify().anchors == 2
+    # A line in the middle that cannot be read is reported, not skipped.
+    settings.AUDIT_ANCHOR_FILE.write_text("garbage\n" + "\n".join(lines) + "\n")
+    report = audit_verify()
+    assert not report.ok and "line 1 of the anchor file" in report.reason

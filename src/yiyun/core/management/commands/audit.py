@@ -28,4 +28,9 @@ class Command(BaseCommand):
                 f"audit chain broken at entry {report.bad_seq}: {report.reason} "
                 f"({report.checked} entries before it are intact)"
             )
-        self.stdout.write(f"audit chain intact: {report.checked} entries")
+        anchored = (
+            f"{report.anchors} anchored entries hold"
+            if report.anchors
+            else "no anchors yet: newest entries cut off would not show"
+        )
+        self.stdout.write(f"audit chain intact: {report.checked} entries ({anchored})")
