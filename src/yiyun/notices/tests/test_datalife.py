@@ -367,3 +367,28 @@ def test_only_a_finished_purge_of_the_deliverys_organisation_excuses_an_empty_pa
     text, rows = _proof(notices.received)
     assert _line(text, tampered).endswith(" PAYLOAD DELETED (6.5)")
     assert (rows[tampered.pk]["intact"], rows[tampered.pk]["payload_deleted"]) == (False, True)
+
+
+def test_clause_6_5_a_kept_notice_loses_its_copies_in_other_inboxes(world, notices):
+    """A notice an obligation names stays without its text; the in-site copies it left in
+    the provider's inboxes hold that text, and go."""
+    with time_machine.travel(NOW, tick=False):
+        duty = obligation_open(
+            contract=notices.received.contract, clause="2.3", trigger_at=NOW, by="test"
+        )
+        kept = notice_issue(
+            by=world.admin_a,
+            kind=NoticeKind.ANNOUNCEMENT,
+            subject=f"已送达且被引用 {MARKER}",
+            body=MARKER,
+            channels=[ChannelKind.INBOX],
+            audience_organisations=[world.provider],
+            fulfils=duty,
+        )
+    copies = InboxMessage.objects.filter(source=f"notice:{kept.pk}")
+    assert copies.filter(organisation=world.provider).exists()
+    items = purge_for(world.customer_a)
+    assert Notice.objects.get(pk=kept.pk).subject == ""
+    assert not copies.exists()
+    [own] = [item for item in items if item["where"] == "notices_notice"]
+    assert own["count"] == 4  # the fixture's three, and this one
