@@ -54,4 +54,5 @@ class EventKind(models.TextChoices):
     RAN_OUT = "ran_out", _("期间届满")
     WAIVED = "waived", _("豁免")
     RECOMPUTED = "recomputed", _("重新计算期限")
+    RECHECK = "recheck", _("日历更正后待复核")
     RETRIGGERED = "retriggered", _("起算时间变更")

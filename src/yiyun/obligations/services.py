@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiyun.contracts.choices import Party
 from yiyun.contracts.ledger import breach_consequences_record
@@ -445,11 +446,12 @@ def _set_base_due(obligation: Obligation, due: _Due) -> None:
 
 @transaction.atomic
 def obligations_recompute_for_years(*, years) -> list[dict]:
-    """Recompute every open obligation whose due time depends on one of `years`.
+    """Recompute every open obligation whose due time depends on one of `years`, and
+    flag for review the closed ones whose due time would move (`_flag_for_recheck`).
 
     Registered as a `calendar_changed_hooks` entry: called after a year's holiday
     schedule is imported or corrected. An obligation depends on a year when its
-    calendar-counted period (days, working days, months) touches it. Each one that
+    calendar-counted period (days, working days, months) touches it. Each open one that
     moved gets a RECOMPUTED event; one audit entry lists them all, old and new due time.
     """
     years = sorted({int(year) for year in years})
@@ -462,7 +464,7 @@ def obligations_recompute_for_years(*, years) -> list[dict]:
     candidates = (
         Obligation.objects.select_for_update()
         .select_related("contract")
-        .filter(state=OPEN, clock__in=CALENDAR_CLOCKS)
+        .filter(clock__in=CALENDAR_CLOCKS)
         .filter(
             Q(before=False, trigger_at__lt=end, base_due_at__gte=start)
             | Q(before=True, base_due_at__lt=end, trigger_at__gte=start)
@@ -470,15 +472,8 @@ def obligations_recompute_for_years(*, years) -> list[dict]:
         .order_by("pk")
     )
     moved = []
-    for obligation in candidates:
-        rule = _rule_or_none(obligation)
-        due = _compute_due(
-            clock_name=obligation.clock,
-            n=obligation.limit,
-            before=obligation.before,
-            trigger_at=obligation.trigger_at,
-            close_time=rule.close_time if rule else None,
-        )
+    for obligation in candidates.filter(state=OPEN):
+        due = _recomputed_due(obligation)
         unchanged = due.at == obligation.base_due_at and list(due.unconfirmed_years) == list(
             obligation.unconfirmed_years
         )
@@ -504,7 +499,96 @@ def obligations_recompute_for_years(*, years) -> list[dict]:
             action="obligations.recomputed",
             data={"years": years, "moved": moved},
         )
+    closed = candidates.filter(state__in=[ObligationState.MET, ObligationState.BREACHED])
+    _flag_for_recheck(closed, years)
     return moved
+
+
+def _recomputed_due(obligation: Obligation) -> _Due:
+    rule = _rule_or_none(obligation)
+    return _compute_due(
+        clock_name=obligation.clock,
+        n=obligation.limit,
+        before=obligation.before,
+        trigger_at=obligation.trigger_at,
+        close_time=rule.close_time if rule else None,
+    )
+
+
+RECHECK_VERDICTS = {
+    # A recorded breach, performed before the corrected due time.
+    "in_time_after_all": gettext_lazy("按更正后的日历，履行并未逾期"),
+    # A recorded breach, not performed, whose corrected due time is still to come.
+    "not_yet_due": gettext_lazy("按更正后的日历，尚未到期"),
+    # A recorded timely performance, at or after the corrected due time.
+    "late_after_all": gettext_lazy("按更正后的日历，履行已逾期"),
+    "due_moved": gettext_lazy("到期时间变化，结论不变"),
+}
+
+
+def _recheck_verdict(obligation: Obligation, corrected: datetime, now: datetime) -> str:
+    met_at = obligation.met_at
+    if obligation.state == ObligationState.BREACHED:
+        if met_at is not None and met_at < corrected:
+            return "in_time_after_all"
+        if met_at is None and corrected > now:
+            return "not_yet_due"
+    elif met_at is not None and met_at >= corrected:
+        return "late_after_all"
+    return "due_moved"
+
+
+def _flag_for_recheck(closed, years: list[int]) -> None:
+    """Closed obligations (met or breached) whose due time a calendar correction moves
+    keep what was recorded: a breach and its penalty, or a timely performance, were
+    judged under the schedule in force then, and only the parties can revisit that. Each
+    gets a RECHECK event with the corrected due time and what it would mean, both
+    parties are told, and one audit entry lists them."""
+    now = clock.now()
+    flagged = []
+    for obligation in closed:
+        due = _recomputed_due(obligation)
+        if due.at == obligation.base_due_at:
+            continue
+        corrected = clock.local(due.at).isoformat()  # as _jsonable stores it
+        if obligation.events.filter(kind=EventKind.RECHECK, data__corrected_due_at=corrected):
+            continue  # flagged for this correction already
+        verdict = _recheck_verdict(obligation, due.at, now)
+        change = {
+            "obligation": obligation.pk,
+            "contract": obligation.contract.number,
+            "clause": obligation.clause,
+            "state": obligation.state,
+            "due_at": obligation.due_at,
+            "corrected_due_at": due.at,
+            "verdict": verdict,
+        }
+        _event(obligation, EventKind.RECHECK, by="calendar", data={**change, "years": years})
+        flagged.append(_jsonable(change))
+        inbox_send(
+            recipients=_party_people(obligation.contract, Party.EITHER),
+            subject=_("日历更正：%(title)s（第%(clause)s条）待复核")
+            % {"title": obligation.title, "clause": obligation.clause},
+            body=_(
+                "合同 %(number)s：%(title)s 原截止于 %(due)s，按更正后的节假日安排应截止于"
+                " %(corrected)s。%(verdict)s。已记录的结论未改变，请双方复核。"
+            )
+            % {
+                "number": obligation.contract.number,
+                "title": obligation.title,
+                "due": f"{clock.local(obligation.due_at):%Y-%m-%d %H:%M}",
+                "corrected": f"{clock.local(due.at):%Y-%m-%d %H:%M}",
+                "verdict": RECHECK_VERDICTS[verdict],
+            },
+            link=reverse("obligations:detail", kwargs={"pk": obligation.pk}),
+            source=f"obligation:{obligation.pk}:recheck:{corrected}",
+        )
+    if flagged:
+        audit_record(
+            actor="calendar",
+            action="obligations.recheck",
+            data={"years": years, "flagged": flagged},
+        )
 
 
 # -- the heartbeat -----------------------------------------------------------------------

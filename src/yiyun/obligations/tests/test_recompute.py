@@ -80,7 +80,7 @@ def test_recompute_confirms_a_year_imported_when_announced(contract):
     assert not change.due_unconfirmed and change.unconfirmed_years == []
 
 
-def test_recompute_leaves_closed_obligations_alone(contract):
+def test_recompute_leaves_closed_obligations_due_times_alone(contract):
     from yiyun.obligations.services import obligation_meet
 
     with at(2026, 9, 18, 16):
@@ -91,3 +91,38 @@ def test_recompute_leaves_closed_obligations_alone(contract):
     assert change.due_at == bj(2026, 9, 22, 0, 0)
     assert not change.events.filter(kind=EventKind.RECOMPUTED).exists()
     assert not AuditEntry.objects.filter(action="obligations.recomputed").exists()
+
+
+def test_a_correction_flags_closed_obligations_for_review_without_changing_them(contract):
+    from yiyun.notices.models import InboxMessage
+    from yiyun.obligations.services import obligation_meet, tick
+
+    with at(2026, 9, 18, 16):
+        # Due 24:00 of 09-21 under the schedule in force (Sunday 09-20 a make-up day).
+        late = obligation_open(contract=contract, clause="2.3", trigger_at=bj(2026, 9, 18, 16))
+        timely = obligation_open(contract=contract, clause="2.3", trigger_at=bj(2026, 9, 18, 16))
+    with at(2026, 9, 21, 20):
+        obligation_meet(obligation=timely, by="provider")
+    with at(2026, 9, 22, 0, 1):
+        tick(now=bj(2026, 9, 22, 0, 1))
+    with at(2026, 9, 22, 10):
+        obligation_meet(obligation=late, by="provider")  # a day late, as things stood
+        # 09-20 was not a working day after all: the due time was 24:00 of 09-22.
+        calendar_year_import(data=_document_2026(without_makeup="2026-09-20"), by="admin")
+    late.refresh_from_db()
+    timely.refresh_from_db()
+    # What was recorded stays: the breach (and its penalty) is for the parties to revisit.
+    assert (late.state, late.due_at) == ("breached", bj(2026, 9, 22, 0, 0))
+    assert timely.state == "met"
+    [event] = late.events.filter(kind=EventKind.RECHECK)
+    assert event.data["verdict"] == "in_time_after_all"
+    assert event.data["corrected_due_at"] == bj(2026, 9, 23).isoformat()
+    assert timely.events.get(kind=EventKind.RECHECK).data["verdict"] == "due_moved"
+    entry = AuditEntry.objects.get(action="obligations.recheck")
+    assert {row["obligation"] for row in entry.data["flagged"]} == {late.pk, timely.pk}
+    told = InboxMessage.objects.filter(source__startswith=f"obligation:{late.pk}:recheck:")
+    assert told.exists() and "待复核" in told.first().subject
+    # The same correction again flags nothing twice.
+    with at(2026, 9, 22, 11):
+        calendar_year_import(data=_document_2026(without_makeup="2026-09-20"), by="admin")
+    assert late.events.filter(kind=EventKind.RECHECK).count() == 1
