@@ -74,6 +74,17 @@ def purges_finished(organisation_ids) -> dict[int, datetime]:
     )
 
 
+def service_over(organisation_ids, *, now: datetime | None = None) -> set[int]:
+    """Which of `organisation_ids` have no service any more (6.5): an end of service
+    whose buffer period is over, so their data is being or has been purged."""
+    now = now or clock.now()
+    return set(
+        ServiceEnd.objects.filter(
+            organisation_id__in=organisation_ids, buffer_ends_at__lte=now
+        ).values_list("organisation_id", flat=True)
+    )
+
+
 def service_ends_visible(user) -> QuerySet[ServiceEnd]:
     return scoped(ServiceEnd.objects.select_related("organisation", "contract"), user)
 

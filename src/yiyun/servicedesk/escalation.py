@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from yiyun.core import clock
 from yiyun.core.audit import audit_record
+from yiyun.datalife.selectors import service_over
 from yiyun.notices.services import inbox_send
 from yiyun.obligations.choices import EventKind as ObligationEventKind
 from yiyun.obligations.models import ObligationEvent
@@ -160,14 +161,21 @@ def escalations_dispatch(*, now=None) -> int:
         )
     )
     sent = 0
+    subjects = {}
     for event in events:
         if event.pk in done:
             continue
         model = by_type[event.obligation.subject_type_id]
         subject = model.objects.filter(pk=event.obligation.subject_id).first()
-        if subject is None:
-            continue
-        sent += _dispatch(event, subject, now=now)
+        if subject is not None:
+            subjects[event.pk] = subject
+    # A customer whose service is over (6.5): its purge settles the clocks still running,
+    # and nobody is to be called out for them, nor its blanked records written on.
+    over = service_over({subject.organisation_id for subject in subjects.values()}, now=now)
+    for event in events:
+        subject = subjects.get(event.pk)
+        if subject is not None and subject.organisation_id not in over:
+            sent += _dispatch(event, subject, now=now)
     last = ObligationEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     if last > cursor.last_event_id:
         EscalationCursor.objects.filter(pk=1).update(last_event_id=last)

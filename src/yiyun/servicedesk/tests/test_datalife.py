@@ -3,7 +3,7 @@ tickets and files back; the purge deletes the files and the free text, keeps the
 obligations and the SLA figures stand on, and never touches another customer."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +12,9 @@ from django.apps import apps
 from django.db import models
 
 from yiyun.contracts.tests.factories import seed_contract
+from yiyun.datalife.choices import ServiceEndReason, ServiceEndState
 from yiyun.datalife.hooks import export_hooks, purge_hooks
+from yiyun.datalife.models import ServiceEnd
 from yiyun.notices.models import InboxMessage
 from yiyun.obligations.models import Obligation
 from yiyun.obligations.selectors import obligations_for
@@ -25,7 +27,15 @@ from yiyun.servicedesk.choices import (
     TicketStatus,
 )
 from yiyun.servicedesk.datalife import PURGE_ACTOR, attachment_dir, export_for, purge_for
-from yiyun.servicedesk.models import Attachment, Complaint, Measure, Ticket, TicketEvent
+from yiyun.servicedesk.escalation import escalations_dispatch
+from yiyun.servicedesk.models import (
+    Attachment,
+    Complaint,
+    Escalation,
+    Measure,
+    Ticket,
+    TicketEvent,
+)
 from yiyun.servicedesk.reports import sla_figures
 from yiyun.servicedesk.services import (
     complaint_answer,
@@ -329,3 +339,34 @@ def test_clause_6_5_the_purge_leaves_a_breach_that_already_happened(world, desk)
     assert {states[o.pk] for o in running if o.pk not in overdue} <= {"waived"}
     [stopped] = [item for item in items if item["where"] == "obligations_obligation"]
     assert stopped["count"] == len(running) - len(overdue)
+
+
+def test_clause_6_5_nobody_is_called_out_for_a_customer_whose_service_is_over(world, desk):
+    """The breaches the purge settles are the record's, not work for the desk: the
+    escalation writes nothing on the blanked tickets and calls nobody."""
+    moment = at("2026-11-20T09:00")
+    ServiceEnd.objects.create(
+        contract=desk.contract,
+        organisation=world.customer_a,
+        reason=ServiceEndReason.EXPIRY,
+        state=ServiceEndState.BUFFER,
+        started_at=moment - timedelta(days=31),
+        started_by="test",
+        buffer_n=30,
+        buffer_ends_at=moment - timedelta(hours=1),
+    )
+    escalated = set(Escalation.objects.values_list("pk", flat=True))
+    with time_machine.travel(moment, tick=False):
+        purge_for(world.customer_a)
+        escalations_dispatch(now=moment)
+        # Customer B's breach that falls due now is escalated as ever.
+        tick(now=moment)
+        escalations_dispatch(now=moment)
+    texts = TicketEvent.objects.filter(ticket=desk.ticket).exclude(text="")
+    assert not texts.exists()
+    new = Escalation.objects.exclude(pk__in=escalated)
+    assert not new.filter(ticket__organisation=world.customer_a).exists()
+    assert new.filter(ticket=desk.other).exists()
+    with time_machine.travel(moment, tick=False):
+        again = purge_for(world.customer_a)
+    assert [item["count"] for item in again] == [0] * len(again)
