@@ -11,12 +11,14 @@ import json
 import os
 import secrets
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from yiyun.core import clock
 from yiyun.core.errors import DomainError
@@ -64,6 +66,17 @@ def _actor_fields(actor) -> tuple[int | None, str]:
     return actor.pk, actor.get_username()
 
 
+@contextmanager
+def _chain_lock():
+    """A transaction holding the right to append to the chain (and to the anchor file)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        # On SQLite the IMMEDIATE transaction already holds the write lock.
+        yield
+
+
 def audit_record(*, actor, action: str, obj=None, organisation=None, data=None) -> AuditEntry:
     """Append one entry to the audit log and return it.
 
@@ -75,11 +88,7 @@ def audit_record(*, actor, action: str, obj=None, organisation=None, data=None) 
     actor_id, actor_label = _actor_fields(actor)
     # Stored exactly as hashed: normalise through JSON once.
     payload = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-        # On SQLite the IMMEDIATE transaction already holds the write lock.
+    with _chain_lock():
         last = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
         entry = AuditEntry(
             seq=(last.seq + 1) if last else 1,
@@ -116,12 +125,13 @@ def audit_redact(*, organisation, actor) -> int:
     Place, time, actor, action and object stay, and so does each entry's hash: the chain
     still verifies. The data goes with its salt, so its digest gives nothing back. The
     redaction is itself an entry (`audit.redacted`, naming the last entry it covers),
-    anchored in the anchor file at once: `audit_verify` accepts a blanked entry only
-    under such an anchored redaction, which whoever can write only the database cannot
-    make. Idempotent: a second call blanks only entries written since.
+    written to the anchor file at once as a redaction: `audit_verify` accepts a blanked
+    entry only under such a line, which whoever can write only the database cannot make
+    (the hourly head anchors never count as one). Idempotent: a second call blanks only
+    entries written since.
     """
     organisation_id = getattr(organisation, "pk", organisation)
-    with transaction.atomic():
+    with _chain_lock():  # `through` is then the entry just before the redaction's
         last = AuditEntry.objects.order_by("-seq").only("seq").first()
         through = last.seq if last else 0
         count = (
@@ -137,57 +147,90 @@ def audit_redact(*, organisation, actor) -> int:
             organisation=organisation_id,
             data={"through_seq": through, "entries": count},
         )
-        # Inside the transaction: if the anchor cannot be written, nothing is blanked.
-        _append_anchor(settings.AUDIT_ANCHOR_FILE, entry)
+    # After the commit, so the file never names an entry that is not there. A crash in
+    # between leaves the blanked entries uncovered (verify says so) until the purge's
+    # retry redacts again, covering them, and anchors that.
+    with _chain_lock():
+        _append_anchor(
+            settings.AUDIT_ANCHOR_FILE,
+            entry,
+            redaction={"organisation": organisation_id, "through": through},
+        )
     return count
 
 
 def audit_entries_with_data(*, organisation) -> int:
-    """How many of `organisation`'s entries still hold data (redaction entries aside)."""
+    """How many of `organisation`'s entries that its last redaction covers still hold
+    data (all of its entries, when it was never redacted; redaction entries aside).
+    Entries written after the redaction, by the purge itself, are not its business."""
     organisation_id = getattr(organisation, "pk", organisation)
-    return (
-        AuditEntry.objects.filter(organisation_id=organisation_id, redacted_at__isnull=True)
-        .exclude(action=REDACTED)
-        .count()
+    entries = AuditEntry.objects.filter(
+        organisation_id=organisation_id, redacted_at__isnull=True
+    ).exclude(action=REDACTED)
+    last = (
+        AuditEntry.objects.filter(organisation_id=organisation_id, action=REDACTED)
+        .order_by("-seq")
+        .only("data")
+        .first()
     )
+    if last is not None:
+        entries = entries.filter(seq__lte=int(last.data["through_seq"]))
+    return entries.count()
 
 
 @dataclass(frozen=True)
 class _AnchorFile:
     anchors: dict[int, set[str]]  # seq -> every hash anchored for it
     when: dict[int, str]  # seq -> when first anchored
+    redactions: dict[int, tuple[int, int]]  # seq -> (organisation, through)
     last: dict | None
     unreadable: list[int]  # line numbers
 
 
 def _read_anchors(path: Path) -> _AnchorFile:
-    """The anchor file; a last line cut short by a crash (no newline) does not count."""
+    """The anchor file, line by line.
+
+    A line cut short by a crash (the last, with no newline) does not count, nor one that
+    the next anchor closed (`after_torn_line`). A cut acknowledged after a restore
+    (`cut_after`) voids what was anchored before it for the entries it lost.
+    """
     anchors: dict[int, set[str]] = defaultdict(set)
     when: dict[int, str] = {}
+    redactions: dict[int, tuple[int, int]] = {}
     last, unreadable = None, []
     if path.exists():
         lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
-        # What follows the last newline is empty, or a write a crash cut short; such a
-        # line, once the next anchor closed it, is excused by that anchor.
         for number, line in enumerate(lines[:-1], start=1):
             if not line.strip():
                 continue
             try:
                 anchor = json.loads(line)
                 seq, digest = int(anchor["seq"]), str(anchor["hash"])
+                redaction = anchor.get("redaction")
+                if redaction is not None:
+                    redaction = (int(redaction["organisation"]), int(redaction["through"]))
+                cut_after = anchor.get("cut_after")
+                cut_after = None if cut_after is None else int(cut_after)
             except (ValueError, KeyError, TypeError):
                 unreadable.append(number)
                 continue
             if anchor.get("after_torn_line") and unreadable and unreadable[-1] == number - 1:
                 unreadable.pop()
+            if cut_after is not None:
+                for lost in [s for s in anchors if s > cut_after]:
+                    del anchors[lost]
+                    when.pop(lost, None)
+                    redactions.pop(lost, None)
             anchors[seq].add(digest)
             when.setdefault(seq, str(anchor.get("at", "")))
+            if redaction is not None:
+                redactions[seq] = redaction
             last = anchor
-    return _AnchorFile(dict(anchors), when, last, unreadable)
+    return _AnchorFile(dict(anchors), when, redactions, last, unreadable)
 
 
-def _append_anchor(path: Path, entry: AuditEntry) -> dict:
-    anchor = {"seq": entry.seq, "hash": entry.hash, "at": clock.now().isoformat()}
+def _append_anchor(path: Path, entry: AuditEntry, **extra) -> dict:
+    anchor = {"seq": entry.seq, "hash": entry.hash, "at": clock.now().isoformat(), **extra}
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as handle:
         handle.seek(0, os.SEEK_END)
@@ -214,20 +257,45 @@ def audit_anchor(*, path: Path | None = None) -> dict | None:
     over an anchored entry that no longer holds: that is for a person to look at.
     """
     path = path or settings.AUDIT_ANCHOR_FILE
-    head = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
-    if head is None:
-        return None
-    last = _read_anchors(path).last
-    if last is not None:
-        anchored = AuditEntry.objects.filter(seq=last["seq"]).values_list("hash", flat=True)
-        if list(anchored) != [last["hash"]]:
-            raise DomainError(
-                f"anchored audit entry {last['seq']} is gone or changed: run yiyun audit verify",
-                code="audit_anchor_broken",
-            )
-        if last["seq"] == head.seq:
+    with _chain_lock():
+        head = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
+        if head is None:
             return None
-    return _append_anchor(path, head)
+        last = _read_anchors(path).last
+        if last is not None:
+            anchored = AuditEntry.objects.filter(seq=last["seq"]).values_list("hash", flat=True)
+            if list(anchored) != [last["hash"]]:
+                raise DomainError(
+                    f"anchored audit entry {last['seq']} is gone or changed: run yiyun "
+                    "audit verify",
+                    code="audit_anchor_broken",
+                )
+            if last["seq"] == head.seq:
+                return None
+        return _append_anchor(path, head)
+
+
+def audit_acknowledge_cut(*, reason: str, by, path: Path | None = None) -> dict:
+    """After restoring an older database backup: record, in the chain and in the anchor
+    file, that the entries anchored after the restored head are gone, and why.
+
+    The anchors before stay binding, and so do the end-of-service redactions among them;
+    a customer purged after the backup was taken must be purged again. Only for a person
+    who knows why the chain is shorter: it is what `audit verify` would otherwise report
+    as a cut.
+    """
+    if not reason.strip():
+        raise DomainError(_("请说明原因（例如：从哪一天的备份恢复）"), field="reason")
+    path = path or settings.AUDIT_ANCHOR_FILE
+    with _chain_lock():
+        restored = AuditEntry.objects.order_by("-seq").only("seq").first()
+        cut_after = restored.seq if restored else 0
+        entry = audit_record(
+            actor=by,
+            action="audit.cut_acknowledged",
+            data={"cut_after": cut_after, "reason": reason},
+        )
+        return _append_anchor(path, entry, cut_after=cut_after, reason=reason)
 
 
 def audit_verify(*, anchors: Path | None = None) -> ChainReport:
@@ -275,9 +343,12 @@ def audit_verify(*, anchors: Path | None = None) -> ChainReport:
             )
         if redacted:
             blanked.append((entry.seq, entry.organisation_id))
-        elif entry.action == REDACTED and entry.seq in anchor_file.anchors:
-            # Only an anchored redaction counts, and only for entries before it.
-            through = min(int(entry.data.get("through_seq", 0)), entry.seq - 1)
+        elif entry.action == REDACTED and anchor_file.redactions.get(entry.seq) == (
+            entry.organisation_id,
+            entry.data.get("through_seq"),
+        ):
+            # Only a redaction the anchor file records as one counts, for entries before it.
+            through = min(int(entry.data["through_seq"]), entry.seq - 1)
             covered[entry.organisation_id] = max(covered[entry.organisation_id], through)
         prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
     if pending:

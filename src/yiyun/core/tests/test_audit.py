@@ -13,6 +13,7 @@ from yiyun.core import clock
 from yiyun.core.apps_registry import periodic_jobs
 from yiyun.core.audit import (
     REDACTED,
+    audit_acknowledge_cut,
     audit_anchor,
     audit_entries_with_data,
     audit_record,
@@ -314,3 +315,73 @@ def test_a_torn_last_anchor_line_neither_stops_anchoring_nor_verify(chain, setti
     settings.AUDIT_ANCHOR_FILE.write_text("garbage\n" + "\n".join(lines) + "\n")
     report = audit_verify()
     assert not report.ok and "line 1 of the anchor file" in report.reason
+
+
+def test_a_redaction_entry_anchored_as_the_head_is_no_redaction(world):
+    """Written into the database alone, a redaction entry may still be anchored, by the
+    worker's hourly head anchor; that line is not a redaction line, and covers nothing."""
+    target = audit_record(
+        actor=world.admin_b, action="contract.penalty", organisation=world.customer_b, data={}
+    )
+    audit_record(
+        actor="worker",
+        action=REDACTED,
+        organisation=world.customer_b,
+        data={"through_seq": target.seq, "entries": 1},
+    )
+    assert audit_anchor() is not None
+    AuditEntry.objects.filter(pk=target.pk).update(data={}, data_salt="", redacted_at=clock.now())
+    report = audit_verify()
+    assert report.bad_seq == target.seq and "without an anchored redaction" in report.reason
+
+
+def test_a_crash_before_the_redaction_is_anchored_heals_on_the_purges_retry(world, monkeypatch):
+    from yiyun.core import audit
+
+    audit_record(actor=None, action="contact.changed", organisation=world.customer_a, data={})
+    real = audit._append_anchor
+
+    def crash(path, entry, **extra):
+        if "redaction" in extra:
+            raise OSError("the host went down")
+        return real(path, entry, **extra)
+
+    monkeypatch.setattr(audit, "_append_anchor", crash)
+    with pytest.raises(OSError):
+        audit_redact(organisation=world.customer_a, actor="worker")
+    monkeypatch.undo()
+    # Blanked and committed, not yet covered: verify says so, and anchoring goes on.
+    assert "without an anchored redaction" in audit_verify().reason
+    assert audit_anchor() is not None
+    # The purge runs again: nothing left to blank, but a redaction covering it all.
+    assert audit_redact(organisation=world.customer_a, actor="worker") == 0
+    assert audit_verify().ok
+
+
+def test_after_a_restore_the_cut_is_acknowledged_and_the_redactions_still_hold(
+    world, settings, capsys
+):
+    _tenant_chain(world)
+    audit_redact(organisation=world.customer_a, actor="worker")
+    restored_head = AuditEntry.objects.order_by("-seq").first().seq
+    for n in range(3):
+        audit_record(actor=None, action="later", organisation=world.customer_b, data={"n": n})
+    audit_anchor()
+    # The database is restored from a backup taken before the last three entries.
+    AuditEntry.objects.filter(seq__gt=restored_head).delete()
+    assert "the chain was cut" in audit_verify().reason
+    with pytest.raises(DomainError):
+        audit_acknowledge_cut(reason=" ", by="ops")
+    call_command("audit", "acknowledge-cut", "--reason", "restored the 11-26 backup")
+    assert "acknowledged" in capsys.readouterr().out
+    report = audit_verify()
+    assert report.ok, report.reason
+    # The acknowledgement is in the chain, and the redaction before it still counts.
+    assert AuditEntry.objects.filter(action="audit.cut_acknowledged").exists()
+    assert audit_entries_with_data(organisation=world.customer_a) == 0
+    # New entries are anchored as usual, and a later cut shows again.
+    audit_record(actor=None, action="after", data={})
+    assert audit_anchor() is not None
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditentry WHERE action = %s", ["after"])
+    assert "the chain was cut" in audit_verify().reason
