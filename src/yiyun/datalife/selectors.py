@@ -74,14 +74,15 @@ def purges_finished(organisation_ids) -> dict[int, datetime]:
     )
 
 
-def service_over(organisation_ids, *, now: datetime | None = None) -> set[int]:
-    """Which of `organisation_ids` have no service any more (6.5): an end of service
-    whose buffer period is over, so their data is being or has been purged."""
+def service_over(contract_ids, *, now: datetime | None = None) -> set[int]:
+    """Which of `contract_ids` no longer serve their customer (6.5): an end of service
+    (not cancelled) whose buffer period is over, so its data is being or has been purged.
+    Per contract: the same customer may be served under another contract still."""
     now = now or clock.now()
     return set(
-        ServiceEnd.objects.filter(
-            organisation_id__in=organisation_ids, buffer_ends_at__lte=now
-        ).values_list("organisation_id", flat=True)
+        ServiceEnd.objects.filter(contract_id__in=contract_ids, buffer_ends_at__lte=now)
+        .exclude(state=ServiceEndState.CANCELLED)
+        .values_list("contract_id", flat=True)
     )
 
 

@@ -499,7 +499,11 @@ def obligations_recompute_for_years(*, years) -> list[dict]:
             action="obligations.recomputed",
             data={"years": years, "moved": moved},
         )
-    closed = candidates.filter(state__in=[ObligationState.MET, ObligationState.BREACHED])
+    # Duties only: a period that ran out or an option that lapsed was not performed by
+    # anyone, and its consequence already ran; the RECOMPUTED rule does not reach them.
+    closed = candidates.filter(
+        kind=ObligationKind.DUTY, state__in=[ObligationState.MET, ObligationState.BREACHED]
+    )
     _flag_for_recheck(closed, years)
     return moved
 
@@ -544,29 +548,36 @@ def _flag_for_recheck(closed, years: list[int]) -> None:
     judged under the schedule in force then, and only the parties can revisit that. Each
     gets a RECHECK event with the corrected due time and what it would mean, both
     parties are told, and one audit entry lists them."""
+    from yiyun.datalife.selectors import service_over
+
     now = clock.now()
     flagged = []
     for obligation in closed:
         due = _recomputed_due(obligation)
         if due.at == obligation.base_due_at:
             continue
-        corrected = clock.local(due.at).isoformat()  # as _jsonable stores it
-        if obligation.events.filter(kind=EventKind.RECHECK, data__corrected_due_at=corrected):
+        corrected_at = due.at + obligation.paused_for  # as _set_base_due would make it
+        corrected = clock.local(corrected_at).isoformat()  # as _jsonable stores it
+        if obligation.events.filter(
+            kind=EventKind.RECHECK, data__corrected_due_at=corrected
+        ).exists():
             continue  # flagged for this correction already
-        verdict = _recheck_verdict(obligation, due.at, now)
+        verdict = _recheck_verdict(obligation, corrected_at, now)
         change = {
             "obligation": obligation.pk,
             "contract": obligation.contract.number,
             "clause": obligation.clause,
             "state": obligation.state,
             "due_at": obligation.due_at,
-            "corrected_due_at": due.at,
+            "corrected_due_at": corrected_at,
             "verdict": verdict,
         }
         _event(obligation, EventKind.RECHECK, by="calendar", data={**change, "years": years})
         flagged.append(_jsonable(change))
+        # A customer no longer served (its data purged, 6.5) is not written to again.
+        party = Party.PROVIDER if service_over({obligation.contract_id}) else Party.EITHER
         inbox_send(
-            recipients=_party_people(obligation.contract, Party.EITHER),
+            recipients=_party_people(obligation.contract, party),
             subject=_("日历更正：%(title)s（第%(clause)s条）待复核")
             % {"title": obligation.title, "clause": obligation.clause},
             body=_(
@@ -577,7 +588,7 @@ def _flag_for_recheck(closed, years: list[int]) -> None:
                 "number": obligation.contract.number,
                 "title": obligation.title,
                 "due": f"{clock.local(obligation.due_at):%Y-%m-%d %H:%M}",
-                "corrected": f"{clock.local(due.at):%Y-%m-%d %H:%M}",
+                "corrected": f"{clock.local(corrected_at):%Y-%m-%d %H:%M}",
                 "verdict": RECHECK_VERDICTS[verdict],
             },
             link=reverse("obligations:detail", kwargs={"pk": obligation.pk}),

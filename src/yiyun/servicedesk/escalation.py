@@ -171,10 +171,10 @@ def escalations_dispatch(*, now=None) -> int:
             subjects[event.pk] = subject
     # A customer whose service is over (6.5): its purge settles the clocks still running,
     # and nobody is to be called out for them, nor its blanked records written on.
-    over = service_over({subject.organisation_id for subject in subjects.values()}, now=now)
+    over = service_over({subject.contract_id for subject in subjects.values()}, now=now)
     for event in events:
         subject = subjects.get(event.pk)
-        if subject is not None and subject.organisation_id not in over:
+        if subject is not None and subject.contract_id not in over:
             sent += _dispatch(event, subject, now=now)
     last = ObligationEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     if last > cursor.last_event_id:
