@@ -128,7 +128,9 @@ def audit_redact(*, organisation, actor) -> int:
     written to the anchor file at once as a redaction: `audit_verify` accepts a blanked
     entry only under such a line, which whoever can write only the database cannot make
     (the hourly head anchors never count as one). Idempotent: a second call blanks only
-    entries written since.
+    entries written since. Call it outside any transaction (the purge's worker does):
+    the line is written once the redaction is committed, and an outer transaction that
+    rolled back would leave the file naming an entry that does not exist.
     """
     organisation_id = getattr(organisation, "pk", organisation)
     with _chain_lock():  # `through` is then the entry just before the redaction's
@@ -277,24 +279,30 @@ def audit_anchor(*, path: Path | None = None) -> dict | None:
 
 def audit_acknowledge_cut(*, reason: str, by, path: Path | None = None) -> dict:
     """After restoring an older database backup: record, in the chain and in the anchor
-    file, that the entries anchored after the restored head are gone, and why.
+    file, that the entries anchored from the first one that no longer holds on are gone,
+    and why.
 
-    The anchors before stay binding, and so do the end-of-service redactions among them;
-    a customer purged after the backup was taken must be purged again. Only for a person
-    who knows why the chain is shorter: it is what `audit verify` would otherwise report
-    as a cut.
+    The cut starts at the lowest anchored entry that is missing or different (the
+    restored database may have written new entries under the lost numbers since). The
+    anchors before it stay binding, and so do the end-of-service redactions among them;
+    a customer purged after the backup was taken must be purged again. Refused when
+    every anchor holds: there is nothing to acknowledge.
     """
     if not reason.strip():
         raise DomainError(_("请说明原因（例如：从哪一天的备份恢复）"), field="reason")
     path = path or settings.AUDIT_ANCHOR_FILE
-    with _chain_lock():
-        restored = AuditEntry.objects.order_by("-seq").only("seq").first()
-        cut_after = restored.seq if restored else 0
-        entry = audit_record(
-            actor=by,
-            action="audit.cut_acknowledged",
-            data={"cut_after": cut_after, "reason": reason},
-        )
+    anchored = _read_anchors(path).anchors
+    hashes = dict(AuditEntry.objects.filter(seq__in=list(anchored)).values_list("seq", "hash"))
+    broken = [seq for seq, digests in anchored.items() if digests != {hashes.get(seq)}]
+    if not broken:
+        raise DomainError(_("所有锚点均有效，没有需要确认的截断"), code="nothing_cut")
+    cut_after = min(broken) - 1
+    entry = audit_record(
+        actor=by,
+        action="audit.cut_acknowledged",
+        data={"cut_after": cut_after, "reason": reason},
+    )
+    with _chain_lock():  # after the commit, as every anchor
         return _append_anchor(path, entry, cut_after=cut_after, reason=reason)
 
 
