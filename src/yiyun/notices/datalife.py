@@ -12,8 +12,9 @@ Purge — what goes:
 - notices the organisation sent, but its written contract notices: announcements (also
   taken off the public page) and drafts, deleted with their recipients and deliveries.
   One an obligation still names (as subject, in its clocks, or as the duty it fulfils)
-  keeps its row and loses its text instead. Either way the in-site copies they left in
-  other organisations' inboxes (the provider's staff) go.
+  keeps its row and loses its text instead, in its in-site copies in other
+  organisations' inboxes too (the provider's staff; read receipts stay) and in the copy
+  each delivery stored of it (the delivery's SHA-256 stays, as the proof).
 - its people's details in the notices others sent them: the name, email, phone and site
   a recipient row copied at send time, and on each delivery to them the address, the
   stored copy of what was sent (it holds the address and the text) and the channel's
@@ -202,10 +203,15 @@ def _purge_own_notices(organisation) -> dict:
         Notice.objects.filter(pk__in=chunk).delete()
     deleted = len(gone)
     blanked = _blank(own.filter(pk__in=kept), NOTICE_BLANKS)
-    # A kept notice loses its text, and so do the copies it left in others' inboxes.
+    # A kept notice loses its text everywhere it was copied: in others' inboxes (kept,
+    # blank, for their read receipts) and in what each delivery stored of it (its hash,
+    # the proof of delivery, stays).
     kept_sources = [f"notice:{pk}" for pk in kept]
     for start in range(0, len(kept_sources), CHUNK):
-        InboxMessage.objects.filter(source__in=kept_sources[start : start + CHUNK]).delete()
+        copies = InboxMessage.objects.filter(source__in=kept_sources[start : start + CHUNK])
+        _blank(copies, {"subject": "", "body": ""})
+    _blank(Delivery.objects.filter(notice__in=kept), {"payload": b"", "response_text": ""})
+    _blank(DeliveryAttempt.objects.filter(delivery__notice__in=kept), ATTEMPT_BLANKS)
     if own.exclude(pk__in=kept).exists():
         raise RuntimeError(f"notices of organisation {organisation.pk} remain")
     return {

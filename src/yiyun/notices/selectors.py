@@ -57,22 +57,31 @@ def deliveries_purged(deliveries) -> set[int]:
     """Which of `deliveries` (pks) lost their stored copy to the end-of-service purge (6.5),
     which keeps the SHA-256 as the proof of delivery (4.5).
 
-    Such a delivery has an empty payload and a recorded hash, and a purge of the
-    organisation it went to finished (`ServiceEnd.purged_at`) after it was created: the
-    notices purge hook blanks exactly the deliveries to the purged organisation. Any other
+    Such a delivery has an empty payload and a recorded hash, and a purge finished
+    (`ServiceEnd.purged_at`) after it was created, of the organisation it went to or of
+    the one that sent its notice: the notices purge hook blanks exactly those. Any other
     empty payload was emptied by something else (tampering, a bug), and the proof must
-    report it as a mismatch, not as deleted. One query, and none when no payload is empty.
+    report it as a mismatch, not as deleted. Two queries, none when no payload is empty.
     """
     emptied = [d for d in deliveries if d.sha256 and not bytes(d.payload)]
     if not emptied:
         return set()
     # After a purge that failed half-way, its blanked copies show as MISMATCH until a
     # retry finishes it.
-    purged = purges_finished({d.organisation_id for d in emptied})
+    senders = dict(
+        Notice.objects.filter(pk__in={d.notice_id for d in emptied}).values_list(
+            "pk", "organisation_id"
+        )
+    )
+    purged = purges_finished({d.organisation_id for d in emptied} | set(senders.values()))
+
+    def purged_after(organisation_id, delivery) -> bool:
+        return organisation_id in purged and delivery.created_at <= purged[organisation_id]
+
     return {
         d.pk
         for d in emptied
-        if d.organisation_id in purged and d.created_at <= purged[d.organisation_id]
+        if purged_after(d.organisation_id, d) or purged_after(senders.get(d.notice_id), d)
     }
 
 

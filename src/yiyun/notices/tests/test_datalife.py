@@ -387,8 +387,22 @@ def test_clause_6_5_a_kept_notice_loses_its_copies_in_other_inboxes(world, notic
         )
     copies = InboxMessage.objects.filter(source=f"notice:{kept.pk}")
     assert copies.filter(organisation=world.provider).exists()
+    copies.update(read_at=NOW)  # the provider's staff read it
+    deliveries = Delivery.objects.filter(notice=kept)
+    proofs = dict(deliveries.values_list("pk", "sha256"))
+    assert all(MARKER.encode() in bytes(d.payload) for d in deliveries.all())
     items = purge_for(world.customer_a)
     assert Notice.objects.get(pk=kept.pk).subject == ""
-    assert not copies.exists()
+    # Its copies lose the text and keep their read receipts; its deliveries lose the copy
+    # they stored and keep their hashes.
+    assert copies.count() == len(proofs)
+    assert set(copies.values_list("subject", "body")) == {("", "")}
+    assert all(copy.read_at == NOW for copy in copies)
+    assert [bytes(d.payload) for d in deliveries.all()] == [b""] * len(proofs)
+    assert dict(deliveries.values_list("pk", "sha256")) == proofs
+    # The proof says deleted (6.5), not tampered with, once the purge is recorded done.
+    _purge_finished(world.customer_a, notices.received.contract, at=clock.now())
+    text, rows = _proof(kept)
+    assert "MISMATCH" not in text and all(row["payload_deleted"] for row in rows.values())
     [own] = [item for item in items if item["where"] == "notices_notice"]
     assert own["count"] == 4  # the fixture's three, and this one
