@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from yiyun.core import clock
 from yiyun.datalife.selectors import purges_finished
-from yiyun.notices.choices import MAINTENANCE_KINDS, DeliveryState
+from yiyun.notices.choices import MAINTENANCE_KINDS, DeliveryState, NoticeKind
 from yiyun.notices.models import Delivery, InboxMessage, MaintenanceWindow, Notice, NoticeRecipient
 from yiyun.tenancy.choices import ADMIN_ROLES
 from yiyun.tenancy.models import Organisation, Person
@@ -68,10 +68,12 @@ def deliveries_purged(deliveries) -> set[int]:
         return set()
     # After a purge that failed half-way, its blanked copies show as MISMATCH until a
     # retry finishes it.
+    # A written contract notice the sender sent is kept whole by its purge (4.5): only
+    # the sender's other notices lose the copies their deliveries stored.
     senders = dict(
-        Notice.objects.filter(pk__in={d.notice_id for d in emptied}).values_list(
-            "pk", "organisation_id"
-        )
+        Notice.objects.filter(pk__in={d.notice_id for d in emptied})
+        .exclude(kind=NoticeKind.LETTER, sent_at__isnull=False)
+        .values_list("pk", "organisation_id")
     )
     purged = purges_finished({d.organisation_id for d in emptied} | set(senders.values()))
 

@@ -406,3 +406,17 @@ def test_clause_6_5_a_kept_notice_loses_its_copies_in_other_inboxes(world, notic
     assert "MISMATCH" not in text and all(row["payload_deleted"] for row in rows.values())
     [own] = [item for item in items if item["where"] == "notices_notice"]
     assert own["count"] == 4  # the fixture's three, and this one
+
+
+def test_an_emptied_letter_of_a_purged_sender_is_still_a_mismatch(world, notices):
+    """The purge keeps a written contract notice whole (4.5), deliveries included: its
+    sender's purge excuses no empty payload of it."""
+    purge_for(world.customer_a)
+    _purge_finished(world.customer_a, notices.sent.contract, at=clock.now())
+    [delivery] = Delivery.objects.filter(notice=notices.sent, organisation=world.provider).exclude(
+        sha256=""
+    )[:1]
+    assert bytes(delivery.payload)
+    Delivery.objects.filter(pk=delivery.pk).update(payload=b"")
+    text, rows = _proof(notices.sent)
+    assert not rows[delivery.pk]["payload_deleted"] and "MISMATCH" in text
