@@ -13,6 +13,7 @@ import secrets
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -291,12 +292,33 @@ def audit_acknowledge_cut(*, reason: str, by, path: Path | None = None) -> dict:
     if not reason.strip():
         raise DomainError(_("请说明原因（例如：从哪一天的备份恢复）"), field="reason")
     path = path or settings.AUDIT_ANCHOR_FILE
-    anchored = _read_anchors(path).anchors
-    hashes = dict(AuditEntry.objects.filter(seq__in=list(anchored)).values_list("seq", "hash"))
-    broken = [seq for seq, digests in anchored.items() if digests != {hashes.get(seq)}]
+    with _chain_lock():
+        anchor_file = _read_anchors(path)
+        present = {
+            seq: (digest, at)
+            for seq, digest, at in AuditEntry.objects.filter(
+                seq__in=list(anchor_file.anchors)
+            ).values_list("seq", "hash", "at")
+        }
+    broken = sorted(
+        seq
+        for seq, digests in anchor_file.anchors.items()
+        if digests != {present.get(seq, (None, None))[0]}
+    )
     if not broken:
         raise DomainError(_("所有锚点均有效，没有需要确认的截断"), code="nothing_cut")
-    cut_after = min(broken) - 1
+    for seq in broken:
+        # An entry written before its number was anchored, and different now, was
+        # changed in place: a restore loses entries, and new ones come after it.
+        if seq in present and present[seq][1] < datetime.fromisoformat(anchor_file.when[seq]):
+            raise DomainError(
+                _(
+                    "第 %(seq)d 条记录在锚定之前已写入，现在却与锚点不符：它被改动过，不是因恢复而丢失"
+                )
+                % {"seq": seq},
+                code="rewritten_not_cut",
+            )
+    cut_after = broken[0] - 1
     entry = audit_record(
         actor=by,
         action="audit.cut_acknowledged",
