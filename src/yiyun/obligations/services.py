@@ -500,9 +500,12 @@ def obligations_recompute_for_years(*, years) -> list[dict]:
             data={"years": years, "moved": moved},
         )
     # Duties only: a period that ran out or an option that lapsed was not performed by
-    # anyone, and its consequence already ran; the RECOMPUTED rule does not reach them.
+    # anyone, and its consequence already ran. One met while its clock was stopped has
+    # no due time: it was in time, whatever the calendar says.
     closed = candidates.filter(
-        kind=ObligationKind.DUTY, state__in=[ObligationState.MET, ObligationState.BREACHED]
+        kind=ObligationKind.DUTY,
+        state__in=[ObligationState.MET, ObligationState.BREACHED],
+        due_at__isnull=False,
     )
     _flag_for_recheck(closed, years)
     return moved
@@ -552,6 +555,9 @@ def _flag_for_recheck(closed, years: list[int]) -> None:
 
     now = clock.now()
     flagged = []
+    # Per contract and organisation, once per correction: many duties share them.
+    ended: dict[int, bool] = {}
+    people: dict = {}
     for obligation in closed:
         due = _recomputed_due(obligation)
         if due.at == obligation.base_due_at:
@@ -575,9 +581,11 @@ def _flag_for_recheck(closed, years: list[int]) -> None:
         _event(obligation, EventKind.RECHECK, by="calendar", data={**change, "years": years})
         flagged.append(_jsonable(change))
         # A customer no longer served (its data purged, 6.5) is not written to again.
-        party = Party.PROVIDER if service_over({obligation.contract_id}) else Party.EITHER
+        if obligation.contract_id not in ended:
+            ended[obligation.contract_id] = bool(service_over({obligation.contract_id}))
+        party = Party.PROVIDER if ended[obligation.contract_id] else Party.EITHER
         inbox_send(
-            recipients=_party_people(obligation.contract, party),
+            recipients=_party_people(obligation.contract, party, people),
             subject=_("日历更正：%(title)s（第%(clause)s条）待复核")
             % {"title": obligation.title, "clause": obligation.clause},
             body=_(

@@ -89,3 +89,24 @@ def test_a_customer_no_longer_served_is_not_written_to(world):
     told = InboxMessage.objects.filter(source__startswith=f"obligation:{duty.pk}:recheck:")
     assert told.filter(organisation=world.provider).exists()
     assert not told.filter(organisation=world.customer_a).exists()
+
+
+def test_a_duty_met_while_its_clock_was_stopped_is_not_flagged(world):
+    """Met during a pause, it has no due time: in time, whatever the calendar says."""
+    with at(2026, 9, 15, 9):
+        contract = seed_contract(
+            world, number="X-PAUSED", clause_limits={"4.2.complex": {"clock": "workdays", "n": 2}}
+        )
+        calendar_year_import(data=_document_2026(without_makeup="2026-09-20"), by="admin")
+    with at(2026, 9, 17, 16):
+        duty = obligation_open(
+            contract=contract, clause="4.2.complex", trigger_at=bj(2026, 9, 17, 16)
+        )
+    with at(2026, 9, 18, 10):
+        obligation_pause(obligation=duty, by="provider", reason="waiting on the customer")
+    with at(2026, 9, 18, 12):
+        duty = obligation_meet(obligation=duty, by="provider")
+    assert duty.state == "met" and duty.due_at is None
+    with at(2026, 9, 22, 9):
+        calendar_year_import(data=_document_2026(), by="admin")
+    assert not duty.events.filter(kind=EventKind.RECHECK).exists()
