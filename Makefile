@@ -13,7 +13,8 @@ BIN := $(VENV)/bin
 # iproute2 builds the network namespaces of the circuit-outage test; nginx sends its
 # access log over syslog to the archive's listener in a test (bench/accesslogs.py installs
 # goaccess itself). postgresql-client: pg_dump backs up the platform database (PostgreSQL runs).
-RUNTIME_DEBS := gettext restic fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
+# gcc and libc6-dev build the access-log import's C parser (src/yiyun/websites/combined.c).
+RUNTIME_DEBS := gettext restic fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 gcc libc6-dev \
 	libvirt0 libvirt-dev pkg-config
 TEST_DEBS := chromium fonts-noto-cjk poppler-utils iproute2 nginx postgresql-client
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
@@ -24,7 +25,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip $(QUIET_PIP)
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock src/yiyun/websites/combined.c
 	./scripts/debian-packages.sh $(RUNTIME_DEBS)
 	$(BIN)/pip install -q -c requirements.lock -e . $(QUIET_PIP)
 	$(BIN)/yiyun compilemessages --ignore=.venv --ignore=var -v 0

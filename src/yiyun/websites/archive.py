@@ -40,10 +40,12 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.db import transaction
 
 from yiyun.core import clock
+from yiyun.websites import combined
 from yiyun.websites.choices import ManifestAction, RemoveReason
 from yiyun.websites.conf import archive_dir
 from yiyun.websites.logformat import LineFormat
@@ -368,19 +370,24 @@ def compact_sources(
     staging = archive_root(root) / "_pending" / batch
     connection = duckdb_connect(root=root)
     started = time.perf_counter()
+    combined_file = _combined_file(sources, websites)
     try:
-        _stage_lines(connection, sources, websites)
+        if combined_file:
+            staged = _stage_combined_file(
+                connection, combined_file, websites[combined_file.website_id]
+            )
+        else:
+            staged = _stage_lines(connection, sources, websites)
         started = result.lap("read+parse", started)
         if any(s.website_id is None for s in sources):
             result.orphans = _keep_orphans(connection, root, batch)
-        _key_addresses(connection)
         groups = connection.execute(
             """SELECT website_id, month, min(day), max(day), count(*),
                  count(*) FILTER (WHERE NOT ok)
                FROM parsed GROUP BY ALL ORDER BY ALL"""
         ).fetchall()
         started = result.lap("keys", started)
-        written = _write_months(connection, groups, websites, staging)
+        written = _write_months(connection, groups, websites, staging, staged)
         started = result.lap("write", started)
         coverage = connection.execute(
             f"""SELECT website_id, day, {local_hour_sql("ts")} AS h,
@@ -407,8 +414,20 @@ def compact_sources(
     return result
 
 
-def _write_months(connection, groups: list, websites: dict[int, Website], staging: Path):
-    """One file per (website, month) of `parsed`, in staging; row ids reserved first."""
+@dataclass(frozen=True)
+class _Staged:
+    """How to read `parsed` back: its column numbering the rows, and what follows FROM to
+    read one (website, month) of it."""
+
+    row_number: str
+    month_rows: Callable[[int, date], str]
+
+
+def _write_months(
+    connection, groups: list, websites: dict[int, Website], staging: Path, staged: _Staged
+):
+    """One file per (website, month) of `parsed`, in staging; row ids reserved first
+    (rid = start + the row's number)."""
     counts: dict[int, int] = defaultdict(int)
     for website_id, *_range, rows, _errors in groups:
         counts[int(website_id)] += rows
@@ -418,24 +437,22 @@ def _write_months(connection, groups: list, websites: dict[int, Website], stagin
     for website_id, month, first_day, last_day, _rows, _errors in groups:
         target = staging / f"{website_id}-{month:%Y-%m}.parquet"
         projection = _archive_projection(
-            start=starts[website_id], domain=websites[website_id].domain
+            start=starts[website_id],
+            domain=websites[website_id].domain,
+            row_number=staged.row_number,
         )
-        _copy_parquet(
-            connection,
-            f"SELECT {projection} FROM parsed "
-            f"WHERE website_id = {int(website_id)} AND month = DATE '{month.isoformat()}'",
-            target,
-        )
+        rows = staged.month_rows(int(website_id), month)
+        _copy_parquet(connection, f"SELECT {projection} FROM {rows}", target)
         written.append(_Written(target, int(website_id), month, first_day, last_day, False))
     return written
 
 
-def _stage_lines(connection, sources: list[Source], websites: dict[int, Website]) -> None:
+def _stage_lines(connection, sources: list[Source], websites: dict[int, Website]) -> _Staged:
     """Read every source and parse each line in its website's format into `parsed`.
 
     One pass: `parsed` holds what the files need, with IPv4 keys already computed and the
     raw line only where it may be needed (a line that did not parse, or an address that
-    is not plain IPv4, checked in `_key_addresses`).
+    is not plain IPv4, then keyed by `_key_addresses`).
     """
     union = " UNION ALL ".join(f"({source.sql()})" for source in sources)
     connection.execute(f"CREATE TEMP VIEW src AS {union}")
@@ -461,6 +478,9 @@ def _stage_lines(connection, sources: list[Source], websites: dict[int, Website]
         f"(281470681743360 + ({octets[0]}::UBIGINT << 24) + ({octets[1]}::UBIGINT << 16)"
         f" + ({octets[2]}::UBIGINT << 8) + {octets[3]})::UBIGINT"
     )
+    # Dotted decimal exactly as inet_pton reads it (as combined.c does): no leading zeros,
+    # signs or spaces; anything else is tried as IPv6 in _key_addresses.
+    v4_canonical = " AND ".join(f"{octets[n - 1]}::VARCHAR = o[{n}]" for n in (1, 2, 3, 4))
     received = "make_timestamp(received_us)::TIMESTAMPTZ"
     moment = f"CASE WHEN ok THEN ts ELSE {received} END"
     connection.execute(
@@ -477,7 +497,7 @@ def _stage_lines(connection, sources: list[Source], websites: dict[int, Website]
           date_trunc('month', {local_day_sql(moment)})::DATE AS month
         FROM (
           SELECT *,
-            CASE WHEN len(o) = 4 AND strpos(remote_addr, ':') = 0 THEN {v4_lo} END AS v4_lo
+            CASE WHEN len(o) = 4 AND {v4_canonical} THEN {v4_lo} END AS v4_lo
           FROM (
             SELECT * REPLACE (coalesce(ok, false) AS ok), string_split(remote_addr, '.') AS o
             FROM ({" UNION ALL BY NAME ".join(f"({s})" for s in selects)})
@@ -488,6 +508,70 @@ def _stage_lines(connection, sources: list[Source], websites: dict[int, Website]
             f"""CREATE TEMP TABLE orphans AS SELECT website_id, received_us, line FROM src
             WHERE website_id NOT IN ({known})"""
         )
+    _key_addresses(connection)
+    return _Staged(
+        "rowid",
+        lambda website_id, month: (
+            f"parsed WHERE website_id = {website_id} AND month = DATE '{month.isoformat()}'"
+        ),
+    )
+
+
+def _combined_file(sources: list[Source], websites: dict[int, Website]) -> Source | None:
+    """The source when it is one plain file in nginx `combined` format: the C parser's case."""
+    if len(sources) != 1 or sources[0].website_id is None:
+        return None
+    website = websites[sources[0].website_id]
+    return sources[0] if LineFormat(website.log_format).combined_with_host is not None else None
+
+
+def _stage_combined_file(connection, source: Source, website: Website) -> _Staged:
+    """`parsed` (as a view, with its keys) for a plain file read by the C parser."""
+    table = combined.parse_file(
+        source.path,
+        with_host=LineFormat(website.log_format).combined_with_host,
+        received_us=int(source.received_us),
+    )
+
+    def select(relation: str) -> str:
+        return f"""SELECT {int(website.pk)}::BIGINT AS website_id, ts,
+          make_timestamp({int(source.received_us)})::TIMESTAMPTZ AS received_at,
+          ip AS remote_addr, ip_hi, ip_lo, host, remote_user, method, path, protocol, status,
+          bytes, referer, user_agent, NULL::VARCHAR AS extra, NOT parse_error AS ok,
+          raw AS line, day, month, row AS row_no
+        FROM {relation}"""
+
+    connection.register("combined_lines", table)
+    connection.execute(f"CREATE TEMP VIEW parsed AS {select('combined_lines')}")
+    months = _month_pieces(table)
+
+    def month_rows(website_id: int, month: date) -> str:
+        name = f"combined_{month:%Y_%m}"
+        connection.register(name, months[month])
+        return f"({select(name)})"
+
+    return _Staged("row_no", month_rows)
+
+
+# A file whose months come in more runs than this is sorted by month before it is cut.
+MONTH_RUNS = 256
+
+
+def _month_pieces(table: pa.Table) -> dict[date, pa.Table]:
+    """The rows of each month. A log file is in time order, so its months come in a few
+    runs (a malformed line, dated when it was received, makes two more): slices of the
+    table, no copy; otherwise the table is sorted by month first."""
+    months = table["month"].combine_chunks()
+    runs = pc.run_end_encode(months, run_end_type=pa.int64())
+    if len(runs.values) > MONTH_RUNS:
+        table = table.take(pc.sort_indices(months))
+        runs = pc.run_end_encode(table["month"].combine_chunks(), run_end_type=pa.int64())
+    pieces: dict[date, list[pa.Table]] = defaultdict(list)
+    start = 0
+    for month, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
+        pieces[month].append(table.slice(start, end - start))
+        start = end
+    return {month: pa.concat_tables(parts) for month, parts in pieces.items()}
 
 
 def _key_addresses(connection) -> None:
@@ -566,18 +650,24 @@ def _reserve_row_ids(counts: dict[int, int]) -> dict[int, int]:
 # Asia/Shanghai has kept UTC+8 without daylight saving since 1991: a day or an hour there
 # is plain arithmetic on the epoch, much cheaper than a time-zone lookup per row.
 _LOCAL_MICROS = "(epoch_us({ts}) + 28800000000)"
+_DAY_MICROS = 86_400_000_000
 
 
 def local_day_sql(ts: str) -> str:
-    return f"(DATE '1970-01-01' + ({_LOCAL_MICROS.format(ts=ts)} // 86400000000)::INTEGER)"
+    # DuckDB's // truncates toward zero: subtract the (non-negative) remainder first, so
+    # that a time before 1970 falls on its day too (as in combined.c).
+    micros = _LOCAL_MICROS.format(ts=ts)
+    remainder = f"(({micros} % {_DAY_MICROS} + {_DAY_MICROS}) % {_DAY_MICROS})"
+    return f"(DATE '1970-01-01' + (({micros} - {remainder}) // {_DAY_MICROS})::INTEGER)"
 
 
 def local_hour_sql(ts: str) -> str:
-    return f"(({_LOCAL_MICROS.format(ts=ts)} // 3600000000) % 24)"
+    micros = _LOCAL_MICROS.format(ts=ts)
+    return f"((({micros} % {_DAY_MICROS} + {_DAY_MICROS}) % {_DAY_MICROS}) // 3600000000)"
 
 
-def _archive_projection(*, start: int, domain: str) -> str:
-    """The archive's columns from a row of `parsed` (rid = start + rowid)."""
+def _archive_projection(*, start: int, domain: str, row_number: str) -> str:
+    """The archive's columns from a row of `parsed` (rid = start + row_number)."""
     domain_sql = "'" + domain.replace("'", "''") + "'"
     # A line that did not parse keeps only its raw text and when it was received.
     parsed_only = {
@@ -593,7 +683,7 @@ def _archive_projection(*, start: int, domain: str) -> str:
         *(f"CASE WHEN ok THEN {sql} END AS {name}" for name, sql in parsed_only.items()),
         "NOT ok AS parse_error",
         "CASE WHEN NOT ok THEN line END AS raw",
-        f"({int(start)} + rowid)::UBIGINT AS rid",
+        f"({int(start)} + {row_number})::UBIGINT AS rid",
         "website_id",
         "day",
     ]

@@ -47,6 +47,16 @@ COLUMN_OF = {
 }
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 _TIME_LOCAL = "'%d/%b/%Y:%H:%M:%S %z'"
+# nginx's $time_local, "[10/Oct/2026:13:55:36" and "+0800]", exactly; a year before 1970 or
+# after 9998 is a broken clock, not a visit (and its day could not name a partition).
+_MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+_TIME_SHAPE = rf"\[\d\d/({_MONTHS})/\d{{4}}:\d\d:\d\d:\d\d"
+_ZONE_SHAPE = r"[+-]([01]\d|2[0-3])[0-5]\d\]"
+
+
+def _digits(value: str) -> str:
+    """SQL: `value` is one or more ASCII digits (a cast alone takes '+1', ' 1' or '1.8')."""
+    return f"({value} <> '' AND ltrim({value}, '0123456789') = '')"
 
 
 def _sql_text(value: str) -> str:
@@ -76,6 +86,12 @@ class LineFormat:
     @property
     def text(self) -> str:
         return normalise(self.source)
+
+    @property
+    def combined_with_host(self) -> bool | None:
+        """True for `combined` + "$host" (the default), False for plain `combined`, None for
+        any other format: the two the C parser of file imports reads (`combined.c`)."""
+        return {DEFAULT: True, COMBINED: False}.get(self.text)
 
     def variables(self) -> list[str]:
         return [a or b for a, b in _VARIABLE.findall(self.text)]
@@ -108,6 +124,9 @@ class LineFormat:
         # Splitting on '"' is several times faster than a regular expression; nginx writes
         # a '"' inside a value as \x22, so the quotes delimit the fields exactly. Each
         # list is split once and indexed; the time of the usual +0800 zone skips `%z`.
+        # The shape is checked as strictly as combined.c checks it (single spaces, two-digit
+        # time fields, digits only in numbers): a line nginx did not write is kept verbatim
+        # rather than read into a wrong time or size.
         lengths = "(7, 9)" if with_host else "(7)"
         return f"""
 SELECT * EXCLUDE (p, h, rq, sb, ok_shape),
@@ -116,22 +135,26 @@ FROM (
   SELECT *,
     h[1] AS remote_addr,
     nullif(h[3], '-') AS remote_user,
-    CASE WHEN h[5] = '+0800]'
+    CASE WHEN NOT regexp_full_match(h[4], '{_TIME_SHAPE}') OR substr(h[4], 9, 4) NOT BETWEEN '1970' AND '9998'
+      THEN NULL
+      WHEN h[5] = '+0800]'
       THEN try_strptime(h[4], '[%d/%b/%Y:%H:%M:%S')::TIMESTAMPTZ - INTERVAL 8 HOUR
-      ELSE try_strptime(substr(h[4], 2) || ' ' || rtrim(h[5], ']'), {_TIME_LOCAL}) END AS ts,
+      WHEN regexp_full_match(h[5], '{_ZONE_SHAPE}')
+      THEN try_strptime(substr(h[4], 2) || ' ' || left(h[5], 5), {_TIME_LOCAL}) END AS ts,
     rq[1] AS method, rq[2] AS path, rq[3] AS protocol,
-    try_cast(sb[1] AS USMALLINT) AS status,
-    try_cast(sb[2] AS UBIGINT) AS bytes,
+    CASE WHEN {_digits("sb[2]")} AND len(sb[2]) <= 5 THEN try_cast(sb[2] AS USMALLINT)
+      END AS status,
+    CASE WHEN {_digits("sb[3]")} THEN try_cast(sb[3] AS UBIGINT) END AS bytes,
     nullif(p[4], '-') AS referer,
     nullif(p[6], '-') AS user_agent,
     CASE WHEN len(p) = 9 THEN nullif(p[8], '') END AS host,
     NULL::VARCHAR AS extra,
     len(p) IN {lengths} AND len(h) = 6 AND h[2] = '-' AND h[6] = '' AND p[5] = ' '
-      AND len(sb) = 2 AND (sb[2] = '-' OR try_cast(sb[2] AS UBIGINT) IS NOT NULL)
+      AND len(sb) = 4 AND sb[1] = '' AND sb[4] = '' AND (sb[3] = '-' OR bytes IS NOT NULL)
       AND CASE len(p) WHEN 7 THEN p[7] = '' ELSE p[7] = ' ' AND p[9] = '' END AS ok_shape
   FROM (
     SELECT *, string_split(p[1], ' ') AS h, string_split(p[2], ' ') AS rq,
-      string_split(trim(p[3]), ' ') AS sb
+      string_split(p[3], ' ') AS sb
     FROM (SELECT *, string_split(line, '"') AS p FROM {relation})
   )
 )"""
