@@ -8,7 +8,9 @@ random mutations of real lines.
 
 import gzip
 import random
+import subprocess
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -237,3 +239,27 @@ def test_clause_2_4_months_out_of_order_go_whole_into_their_files(
     every = f"SELECT rid FROM read_parquet('{root}/archive/*/*/*.parquet')"  # noqa: S608
     rids = duckdb.sql(every).fetchall()
     assert len(set(rids)) == 30
+
+
+def test_c_parser_memory_under_sanitizers(tmp_path):
+    """Random mutations of real lines under AddressSanitizer and UBSan: no read or write
+    outside the buffers, no overflow, whatever the bytes."""
+    here = Path(__file__).parent
+    binary = tmp_path / "mutations"
+    subprocess.run(
+        [
+            "gcc",
+            "-g",
+            "-O1",
+            "-fsanitize=address,undefined",
+            "-fno-sanitize-recover=all",
+            "-o",
+            str(binary),
+            str(here / "combined_mutations.c"),
+            str(here.parent / "combined.c"),
+        ],
+        check=True,
+    )
+    run = subprocess.run([str(binary), "200000"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.strip() == "200000 inputs"
