@@ -223,10 +223,9 @@ class Source:
             )
         return (
             f"SELECT {int(self.website_id)}::BIGINT AS website_id, "
-            f"{int(self.received_us)}::BIGINT AS received_us, line "
+            f"{int(self.received_us)}::BIGINT AS received_us, coalesce(line, '') AS line "
             f"FROM read_csv('{path}', delim='{SEPARATOR}', quote='', escape='', header=false, "
-            f"columns={{'line': 'VARCHAR'}}, auto_detect=false, new_line='{NEWLINE}') "
-            f"WHERE line IS NOT NULL"
+            f"columns={{'line': 'VARCHAR'}}, auto_detect=false, new_line='{NEWLINE}')"
         )
 
 
@@ -517,12 +516,20 @@ def _stage_lines(connection, sources: list[Source], websites: dict[int, Website]
     )
 
 
+# The C parser holds a file's columns in memory (about the file's size again); a larger
+# file goes to DuckDB, which spills to disk.
+COMBINED_MAX_BYTES = 1 << 30
+
+
 def _combined_file(sources: list[Source], websites: dict[int, Website]) -> Source | None:
-    """The source when it is one plain file in nginx `combined` format: the C parser's case."""
+    """The source when it is one plain file in nginx `combined` format of at most
+    COMBINED_MAX_BYTES: the C parser's case."""
     if len(sources) != 1 or sources[0].website_id is None:
         return None
-    website = websites[sources[0].website_id]
-    return sources[0] if LineFormat(website.log_format).combined_with_host is not None else None
+    source, website = sources[0], websites[sources[0].website_id]
+    if LineFormat(website.log_format).combined_with_host is None:
+        return None
+    return source if source.path.stat().st_size <= COMBINED_MAX_BYTES else None
 
 
 def _stage_combined_file(connection, source: Source, website: Website) -> _Staged:

@@ -48,13 +48,14 @@ static inline void set_valid(uint8_t *bitmap, int64_t row) {
     bitmap[row >> 3] |= (uint8_t)(1u << (row & 7));
 }
 
-/* Append a value (NULL: a null) to a text column; -1 when it would overflow. */
+/* Append a value (NULL: a null) to a text column; -1 when it would pass its capacity or
+ * the 2 GiB that Arrow's int32 offsets can address. */
 static inline int put(yy_text *column, int64_t row, const char *value, int64_t length) {
     int64_t at = column->offsets[row];
     if (value == NULL) {
         length = 0;
     } else {
-        if (at + length > column->capacity) return -1;
+        if (at + length > column->capacity || at + length > INT32_MAX) return -1;
         memcpy(column->data + at, value, (size_t)length);
         set_valid(column->valid, row);
     }
@@ -257,8 +258,8 @@ int64_t yy_count_lines(const char *buf, int64_t length) {
     return lines;
 }
 
-/* Parse the lines of buf[0:length) into `out`, skipping empty lines (as the SQL reader
- * does). Returns the rows written, or -1 when a text column would overflow its capacity. */
+/* Parse the lines of buf[0:length) into `out` (an empty line is a line that did not
+ * parse). Returns the rows written, or -1 when a text column would pass its limits. */
 int64_t yy_parse_combined(const char *buf, int64_t length, int with_host, int64_t received_micros,
                           yy_columns *out) {
     const char *p = buf, *end = buf + length;
@@ -266,19 +267,17 @@ int64_t yy_parse_combined(const char *buf, int64_t length, int with_host, int64_
     for (int i = 0; i < T_COUNT; i++) out->text[i].offsets[0] = 0;
     while (p < end) {
         const char *line_end = find(p, end, '\n');
-        if (line_end > p) {
-            int parsed = parse_line(p, line_end, with_host, out, row);
-            if (parsed < 0) return -1;
-            if (parsed == 0) {
-                for (int i = 0; i < T_RAW; i++) put(&out->text[i], row, NULL, 0);
-                if (put(&out->text[T_RAW], row, p, line_end - p)) return -1;
-                out->ts[row] = received_micros;
-                out->parse_error[row] = 1;
-                out->day[row] = local_day(received_micros);
-            }
-            out->row[row] = row;
-            row++;
+        int parsed = parse_line(p, line_end, with_host, out, row);
+        if (parsed < 0) return -1;
+        if (parsed == 0) {
+            for (int i = 0; i < T_RAW; i++) put(&out->text[i], row, NULL, 0);
+            if (put(&out->text[T_RAW], row, p, line_end - p)) return -1;
+            out->ts[row] = received_micros;
+            out->parse_error[row] = 1;
+            out->day[row] = local_day(received_micros);
         }
+        out->row[row] = row;
+        row++;
         p = line_end + 1;
     }
     return row;

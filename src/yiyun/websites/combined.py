@@ -9,6 +9,7 @@ archive writes, already keyed: the SQL path's `_key_addresses` step is not neede
 import ctypes
 import importlib.util
 import mmap
+import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
@@ -69,6 +70,10 @@ SCHEMA = pa.schema(
 )
 
 
+class LineTooLong(ValueError):
+    """A text value would not fit Arrow's 32-bit offsets."""
+
+
 class ParserMissing(RuntimeError):
     """The compiled parser is not installed (run `make install`)."""
 
@@ -100,12 +105,37 @@ def _memory(size: int) -> tuple[mmap.mmap, int]:
     return block, ctypes.addressof(ctypes.c_char.from_buffer(block))
 
 
-def _chunks(view: mmap.mmap, size: int) -> list[tuple[int, int]]:
+def _read(path: Path, pool: ThreadPoolExecutor) -> tuple[mmap.mmap, int]:
+    """The file's bytes in memory of our own (read in parallel parts), and how many. Not a
+    mapping of the file: a file cut short meanwhile (logrotate's copytruncate) then gives
+    fewer bytes, where a mapping would kill the process with SIGBUS."""
+    size = path.stat().st_size
+    block, _address = _memory(size)
+    parts = [(size * k // THREADS, size * (k + 1) // THREADS) for k in range(THREADS)]
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        with memoryview(block) as view:
+
+            def read(part: tuple[int, int]) -> int:
+                at, end = part
+                while at < end and (count := os.preadv(fd, [view[at:end]], at)):
+                    at += count
+                return at
+
+            reached = list(pool.map(read, parts))
+    finally:
+        os.close(fd)
+    # Cut short: what was read up to the first part that ended early.
+    short = (at for (_, end), at in zip(parts, reached, strict=True) if at < end)
+    return block, next(short, size)
+
+
+def _chunks(data: mmap.mmap, size: int) -> list[tuple[int, int]]:
     """[start, end) ranges of about CHUNK_BYTES (at least one per thread), cut after a newline."""
     pieces = max(THREADS, -(-size // CHUNK_BYTES))
     bounds, start = [], 0
     for index in range(1, pieces):
-        cut = view.find(b"\n", max(start, size * index // pieces))
+        cut = data.find(b"\n", max(start, size * index // pieces), size)
         if cut < 0:
             break
         bounds.append((start, cut + 1))
@@ -150,7 +180,7 @@ def _parse_chunk(base: int, start: int, end: int, with_host: bool, received_us: 
         base + start, length, int(with_host), received_us, ctypes.byref(columns)
     )
     if count < 0:
-        raise RuntimeError("combined parser: a column outgrew its buffer")  # cannot happen
+        raise LineTooLong("a log line longer than 2 GiB cannot be archived")
     buffer = {name: pa.py_buffer(b) for name, b in blocks.items()}
 
     def fixed(kind, name, valid=None):
@@ -176,26 +206,21 @@ def _parse_chunk(base: int, start: int, end: int, with_host: bool, received_us: 
 
 
 def parse_file(path: Path, *, with_host: bool, received_us: int) -> pa.Table:
-    """The lines of a plain `path` as Arrow columns (empty lines skipped), in file order.
+    """The lines of a plain `path` as Arrow columns, in file order.
 
     Columns: ip (canonical text), remote_user, method, path, protocol, referer,
     user_agent, host, raw (the verbatim line, only where it did not parse), ts (a line
     that did not parse: `received_us`), ip_hi/ip_lo (the 128-bit key), status, bytes,
     parse_error, day and month (Asia/Shanghai) and row (0, 1, … over the file).
     """
-    if path.stat().st_size == 0:
-        batches = []
-    else:
-        with (
-            open(path, "rb") as handle,
-            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view,
-            ThreadPoolExecutor(max_workers=THREADS) as pool,
-        ):
-            base = pa.py_buffer(view).address
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        data, size = _read(path, pool)
+        with data:
+            base = pa.py_buffer(data).address
             batches = list(
                 pool.map(
                     lambda bounds: _parse_chunk(base, *bounds, with_host, received_us),
-                    _chunks(view, len(view)),
+                    _chunks(data, size),
                 )
             )
     numbered, first_row = [], 0

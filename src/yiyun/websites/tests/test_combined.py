@@ -9,6 +9,8 @@ random mutations of real lines.
 import gzip
 import random
 import subprocess
+import sys
+import textwrap
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -127,8 +129,9 @@ def test_clause_2_4_c_parser_and_sql_parser_archive_the_same_columns(
         lambda path, **kw: parsed_by_c.append(path) or parse_file(path, **kw),
     )
     rnd = random.Random(24)
-    lines = _hosted(GOOD, rnd) + _hosted(BAD, rnd)
-    lines += _mutations(lines, 3000, rnd) + _substitutions(_hosted(GOOD, rnd), 3000, rnd)
+    lines = _hosted(GOOD, rnd) + _hosted(BAD, rnd) + ["", ""]
+    parsable = _hosted(GOOD, rnd) if log_format == "" else GOOD
+    lines += _mutations(lines, 3000, rnd) + _substitutions(parsable, 3000, rnd)
     text = "".join(f"{line}\n" for line in lines)
     plain, zipped = tmp_path / "access.log", tmp_path / "access.log.gz"
     plain.write_text(text)
@@ -168,8 +171,8 @@ RECEIVED_US = int(NOW.timestamp() * 1_000_000)
 
 
 def test_clause_2_4_c_parser_values(tmp_path):
-    rows = _parse(tmp_path, "\n".join([GOOD[2], "", GOOD[3], BAD[0], GOOD[1] + ' "h.cn"']))
-    assert len(rows) == 4  # the empty line is skipped, as the SQL reader skips it
+    rows = _parse(tmp_path, "\n".join([GOOD[2], GOOD[3], BAD[0], GOOD[1] + ' "h.cn"', ""]))
+    assert len(rows) == 4  # the newline at the end ends the last line: no empty line after it
     mapped, v4 = rows[0], rows[1]
     assert (mapped["ip"], mapped["ip_hi"], mapped["ip_lo"]) == (
         "2001:db8::42",
@@ -209,8 +212,13 @@ def test_clause_2_4_c_parser_chunks_join_without_losing_or_repeating_a_line(tmp_
     assert [row["raw"] for row in chunked[-len(BAD) :]] == BAD
 
 
-def test_clause_2_4_c_parser_empty_file(tmp_path):
-    assert _parse(tmp_path, "") == [] and _parse(tmp_path, "\n\n") == []
+def test_clause_2_4_c_parser_empty_file_and_empty_lines(tmp_path):
+    assert _parse(tmp_path, "") == []
+    # An empty line is a line that did not parse: kept, as the spool keeps it.
+    assert [(row["parse_error"], row["raw"]) for row in _parse(tmp_path, "\n\n")] == [
+        (True, ""),
+        (True, ""),
+    ]
 
 
 @pytest.mark.django_db
@@ -263,3 +271,51 @@ def test_c_parser_memory_under_sanitizers(tmp_path):
     run = subprocess.run([str(binary), "200000"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.strip() == "200000 inputs"
+
+
+@pytest.mark.django_db
+def test_clause_2_4_a_file_too_large_for_memory_goes_to_duckdb(
+    world, settings, tmp_path, monkeypatch
+):
+    root = archive_in(settings, tmp_path)
+    website = website_create(
+        organisation=world.customer_a, domain="c.kpxyy.cn", name="c", by=world.admin_a
+    )
+    path = tmp_path / "access.log"
+    path.write_text("\n".join(GOOD + BAD) + "\n")
+    monkeypatch.setattr(archive, "COMBINED_MAX_BYTES", path.stat().st_size - 1)
+    monkeypatch.setattr(combined, "parse_file", lambda *args, **kwargs: pytest.fail("C parser"))
+    result, _ = archive.import_file(website=website, path=path)
+    assert (result.lines, result.parse_errors) == (len(GOOD + BAD), len(BAD))
+    assert archive.verify() == [] and (root / "archive").exists()
+
+
+def test_a_file_cut_short_during_the_import_is_read_as_far_as_it_goes(tmp_path):
+    """logrotate's copytruncate on a live log: the parser reads the file into memory of its
+    own, so a truncation costs the lines cut, never the process (a mapping of the file
+    would die of SIGBUS), and the line cut in two is kept as a parse error."""
+    path = tmp_path / "access.log"
+    text = f"{GOOD[0]}\n" * 200_000
+    path.write_text(text)
+    script = textwrap.dedent(
+        f"""
+        import os
+        from pathlib import Path
+        from yiyun.websites import combined
+
+        path = Path({str(path)!r})
+        preadv = os.preadv
+
+        def preadv_cut_short(fd, buffers, offset):
+            os.truncate(path, 1000)
+            return preadv(fd, buffers, offset)
+
+        combined.os.preadv = preadv_cut_short
+        table = combined.parse_file(path, with_host=True, received_us=0)
+        print(table.num_rows, sum(table["parse_error"].to_pylist()))
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    whole_lines = text[:1000].count("\n")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == [str(whole_lines + 1), "1"]

@@ -176,14 +176,18 @@ def test_a_line_without_a_client_address_is_a_parse_error_not_a_lost_batch(site,
 @pytest.mark.django_db
 def test_an_empty_file_does_not_stop_later_imports(site, tmp_path, capsys):
     empty = tmp_path / "empty.log"
-    empty.write_text("\n\n")
+    empty.write_text("")
     call_command("logs", "import", str(empty), "--website", "www.kpxyy.cn")
     assert capsys.readouterr().out.startswith("0 lines")
+    blank = tmp_path / "blank.log"
+    blank.write_text("\n\n")  # two empty lines: lines all the same, kept and flagged
+    call_command("logs", "import", str(blank), "--website", "www.kpxyy.cn")
+    assert capsys.readouterr().out.startswith("2 lines, 2 parse errors")
     plain = tmp_path / "access.log"
     plain.write_text("\n".join(_lines(5)) + "\n")
     call_command("logs", "import", str(plain), "--website", "www.kpxyy.cn")
     assert capsys.readouterr().out.startswith("5 lines")
-    assert len(accesslog_page(websites=[site.website], log_filter=LogFilter()).rows) == 5
+    assert len(accesslog_page(websites=[site.website], log_filter=LogFilter()).rows) == 7
 
 
 @pytest.mark.django_db
