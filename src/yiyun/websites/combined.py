@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.utils.translation import gettext as _
+
+from yiyun.core.errors import DomainError
 
 # Chunks stay far below 2 GiB: Arrow's text offsets are 32-bit.
 CHUNK_BYTES = 256 << 20
@@ -68,10 +71,6 @@ SCHEMA = pa.schema(
         ("row", pa.int64()),
     ]
 )
-
-
-class LineTooLong(ValueError):
-    """A text value would not fit Arrow's 32-bit offsets."""
 
 
 class ParserMissing(RuntimeError):
@@ -180,7 +179,8 @@ def _parse_chunk(base: int, start: int, end: int, with_host: bool, received_us: 
         base + start, length, int(with_host), received_us, ctypes.byref(columns)
     )
     if count < 0:
-        raise LineTooLong("a log line longer than 2 GiB cannot be archived")
+        # Arrow's text offsets are 32-bit: one line (or field) cannot pass 2 GiB.
+        raise DomainError(_("日志中有一行超过 2 GiB，无法归档。"))
     buffer = {name: pa.py_buffer(b) for name, b in blocks.items()}
 
     def fixed(kind, name, valid=None):
