@@ -5,10 +5,12 @@
 Generates N nginx `combined` lines (an IP mix of IPv4 and IPv6 with a long tail, 180 days
 with a daily rhythm, a few malformed lines) in a temporary directory, then measures:
 - GoAccess (Debian package, `--log-format=COMBINED`) on the file: the reference;
-- yiyun end to end, file → Parquet (`yiyun logs import`: hash, parse, zstd Parquet per
-  website and month as the lines came, Bloom filters, coverage, manifest), then the
-  worker's merge that rewrites each month sorted by client IP; both timed, and together;
-- yiyun from the spool (lines appended in HTTP-sized batches, then compacted);
+- yiyun end to end, file → Parquet (`yiyun logs import`: hash and cleanliness check, parse
+  in C (websites/combined.c), zstd Parquet per website and month as the lines came,
+  coverage, manifest), then the worker's merge that rewrites each month sorted by client
+  IP (with its Bloom filter); both timed, and together;
+- yiyun from the spool (lines appended in HTTP-sized batches, then compacted, parsed in
+  DuckDB SQL);
 - Parquet size against the raw size;
 - an IP lookup over all days and an IP + 7-day lookup (cold and warm).
 Prints lines/s and the ratios against the targets: ≥ 8× GoAccess end to end, Parquet
