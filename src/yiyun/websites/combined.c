@@ -15,32 +15,10 @@
  * row never reads outside [line, end of line); the caller sizes the fixed-width columns
  * from yy_count_lines.
  */
+#include "combined.h"
+
 #include <arpa/inet.h>
-#include <stdint.h>
 #include <string.h>
-
-typedef struct {
-    int32_t *offsets; /* rows + 1 */
-    char *data;
-    uint8_t *valid; /* bitmap, zeroed by the caller */
-    int64_t capacity;
-} yy_text;
-
-enum { T_IP, T_USER, T_METHOD, T_PATH, T_PROTOCOL, T_REFERER, T_USER_AGENT, T_HOST, T_RAW, T_COUNT };
-
-typedef struct {
-    yy_text text[T_COUNT];
-    int64_t *ts; /* microseconds since the epoch, UTC; never null */
-    uint64_t *ip_hi, *ip_lo;
-    uint8_t *ip_valid;
-    uint16_t *status;
-    uint8_t *status_valid;
-    uint64_t *bytes;
-    uint8_t *bytes_valid;
-    uint8_t *parse_error; /* one byte per row */
-    int32_t *day;         /* days since 1970-01-01 in Asia/Shanghai (UTC+8, no DST) */
-    int64_t *row;         /* the row's number in this chunk */
-} yy_columns;
 
 #define SHANGHAI_SECONDS (8 * 3600)
 
@@ -250,7 +228,6 @@ static int parse_line(const char *p, const char *end, int with_host, yy_columns 
     return 1;
 }
 
-/* The number of '\n' in buf[0:length): the caller sizes its columns from it (+ 1). */
 int64_t yy_count_lines(const char *buf, int64_t length) {
     int64_t lines = 0;
     for (const char *p = buf, *end = buf + length; (p = memchr(p, '\n', (size_t)(end - p))); p++)
@@ -258,8 +235,6 @@ int64_t yy_count_lines(const char *buf, int64_t length) {
     return lines;
 }
 
-/* Parse the lines of buf[0:length) into `out` (an empty line is a line that did not
- * parse). Returns the rows written, or -1 when a text column would pass its limits. */
 int64_t yy_parse_combined(const char *buf, int64_t length, int with_host, int64_t received_micros,
                           yy_columns *out) {
     const char *p = buf, *end = buf + length;

@@ -1,33 +1,11 @@
 /* Memory check of combined.c: real lines, mutated at random, parsed under AddressSanitizer
  * and UndefinedBehaviorSanitizer (test_combined.py compiles and runs this). Each input is
  * an exact-size heap copy, so reading one byte past a line is caught. */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    int32_t *offsets;
-    char *data;
-    uint8_t *valid;
-    int64_t capacity;
-} yy_text;
-typedef struct {
-    yy_text text[9];
-    int64_t *ts;
-    uint64_t *ip_hi, *ip_lo;
-    uint8_t *ip_valid;
-    uint16_t *status;
-    uint8_t *status_valid;
-    uint64_t *bytes;
-    uint8_t *bytes_valid;
-    uint8_t *parse_error;
-    int32_t *day;
-    int64_t *row;
-} yy_columns;
-int64_t yy_count_lines(const char *buf, int64_t length);
-int64_t yy_parse_combined(const char *buf, int64_t length, int with_host, int64_t received,
-                          yy_columns *out);
+#include "../combined.h"
 
 static void parse(const char *input, int64_t length, int with_host) {
     char *copy = malloc(length ? (size_t)length : 1);
