@@ -23,6 +23,7 @@ import codecs
 import fcntl
 import gzip
 import hashlib
+import io
 import ipaddress
 import logging
 import os
@@ -211,6 +212,8 @@ class Source:
     segment_id: str
     website_id: int | None = None  # plain files only
     received_us: int | None = None
+    # A plain file already parsed by the C parser (combined.parse_file).
+    table: pa.Table | None = field(default=None, compare=False, repr=False)
 
     def sql(self) -> str:
         path = str(self.path).replace("'", "''")
@@ -369,7 +372,7 @@ def compact_sources(
     staging = archive_root(root) / "_pending" / batch
     connection = duckdb_connect(root=root)
     started = time.perf_counter()
-    combined_file = _combined_file(sources, websites)
+    combined_file = _combined_file(sources)
     try:
         if combined_file:
             staged = _stage_combined_file(
@@ -521,24 +524,14 @@ def _stage_lines(connection, sources: list[Source], websites: dict[int, Website]
 COMBINED_MAX_BYTES = 1 << 30
 
 
-def _combined_file(sources: list[Source], websites: dict[int, Website]) -> Source | None:
-    """The source when it is one plain file in nginx `combined` format of at most
-    COMBINED_MAX_BYTES: the C parser's case."""
-    if len(sources) != 1 or sources[0].website_id is None:
-        return None
-    source, website = sources[0], websites[sources[0].website_id]
-    if LineFormat(website.log_format).combined_with_host is None:
-        return None
-    return source if source.path.stat().st_size <= COMBINED_MAX_BYTES else None
+def _combined_file(sources: list[Source]) -> Source | None:
+    """The source already parsed by the C parser (a plain file import), if that is all."""
+    return sources[0] if len(sources) == 1 and sources[0].table is not None else None
 
 
 def _stage_combined_file(connection, source: Source, website: Website) -> _Staged:
     """`parsed` (as a view, with its keys) for a plain file read by the C parser."""
-    table = combined.parse_file(
-        source.path,
-        with_host=LineFormat(website.log_format).combined_with_host,
-        received_us=int(source.received_us),
-    )
+    table = source.table
 
     def select(relation: str) -> str:
         return f"""SELECT {int(website.pk)}::BIGINT AS website_id, ts,
@@ -942,32 +935,11 @@ def _publish(files: list[dict], root: Path) -> None:
 
 # -- imports -----------------------------------------------------------------------
 
-_CLEAN_BYTES = bytes(range(0x20)).replace(b"\n", b"") + b"\x7f"
-
 
 def _plain_and_clean(path: Path) -> tuple[bool, str]:
     """(no control characters and valid UTF-8, SHA-256) for a plain file, in one pass."""
-    digest = hashlib.sha256()
-    # Incremental: a multi-byte character may straddle two chunks.
-    utf8 = codecs.getincrementaldecoder("utf-8")()
-    clean = True
     with open(path, "rb") as handle:
-        while chunk := handle.read(8 << 20):
-            digest.update(chunk)
-            if clean:
-                if len(chunk.translate(None, _CLEAN_BYTES)) != len(chunk):
-                    clean = False
-                elif utf8.getstate()[0] or not chunk.isascii():
-                    try:
-                        utf8.decode(chunk)
-                    except UnicodeDecodeError:
-                        clean = False
-        if clean:
-            try:
-                utf8.decode(b"", final=True)
-            except UnicodeDecodeError:
-                clean = False
-    return clean, digest.hexdigest()
+        return combined.check_bytes(iter(lambda: handle.read(combined.CHECK_BYTES), b""))
 
 
 def import_file(
@@ -975,9 +947,9 @@ def import_file(
 ) -> tuple[CompactionResult, bool]:
     """Put a log file (plain or .gz) into the archive once; returns (result, newly added).
 
-    The segment id is the file's SHA-256, so importing the same file again adds nothing.
-    A clean plain file is read in place; anything else goes through the spool first,
-    which escapes control characters as nginx does.
+    The segment id is the SHA-256 of the bytes read, so importing the same file again adds
+    nothing. A clean plain file is read in place; anything else goes through the spool
+    first, which escapes control characters as nginx does.
     """
     root = root or archive_dir()
     from yiyun.websites.spool import received_now_us
@@ -987,40 +959,57 @@ def import_file(
         _recover(root)
         with open(path, "rb") as handle:
             is_gzip = handle.read(2) == b"\x1f\x8b"
-        if is_gzip or any(c in str(path) for c in "*?[{"):
-            # DuckDB would read a name with wildcards as a pattern: spool such a file.
-            clean, digest = False, sha256_file(path)
-        else:
-            # The usual file is clean: read it in place while its hash and cleanliness
-            # are checked beside (a thread: hashlib and DuckDB both release the GIL).
-            result, clean, digest = _import_in_place(website, path, received, root)
+        # DuckDB would read a name with wildcards as a pattern: such a file is spooled.
+        if not is_gzip and not any(c in str(path) for c in "*?[{"):
+            result = _import_in_place(website, path, received, root)
             if result is not None:
-                return result, True
-        segment_id = f"import-{digest}"
-        if CompactedSegment.objects.filter(segment_id=segment_id).exists():
-            return CompactionResult(), False
-        spooled = _spool_file(website=website, path=path, is_gzip=is_gzip, root=root)
+                return result
+        spooled, digest = _spool_file(website=website, path=path, is_gzip=is_gzip, root=root)
         try:
+            segment_id = f"import-{digest}"
+            if CompactedSegment.objects.filter(segment_id=segment_id).exists():
+                return CompactionResult(), False
             source = Source(path=spooled, segment_id=segment_id)
             return compact_sources([source], root=root), True
         finally:
             spooled.unlink(missing_ok=True)
 
 
+def _imported(digest: str) -> bool:
+    return CompactedSegment.objects.filter(segment_id=f"import-{digest}").exists()
+
+
 def _import_in_place(
     website: Website, path: Path, received: int, root: Path
-) -> tuple[CompactionResult | None, bool, str]:
-    """(result, clean, SHA-256) of reading a plain file in place; the result is None when
-    the file is not clean or was imported before, and nothing is recorded then."""
+) -> tuple[CompactionResult, bool] | None:
+    """import_file's (result, newly added) for a clean plain file read in place, or None
+    when it must go through the spool (not clean, or changed while DuckDB read it)."""
+    with_host = LineFormat(website.log_format).combined_with_host
+    if with_host is not None and path.stat().st_size <= COMBINED_MAX_BYTES:
+        parsed = combined.parse_file(path, with_host=with_host, received_us=received)
+        if not parsed.clean:
+            return None
+        if _imported(parsed.sha256):
+            return CompactionResult(), False
+        source = Source(
+            path=path,
+            segment_id=f"import-{parsed.sha256}",
+            website_id=website.pk,
+            received_us=received,
+            table=parsed.table,
+        )
+        return compact_sources([source], root=root), True
+    # DuckDB reads the file itself, its hash and cleanliness are checked beside (hashlib
+    # and DuckDB both release the GIL); a file that changed meanwhile is spooled instead.
+    before = _identity(path)
     with ThreadPoolExecutor(max_workers=1) as pool:
         checked = pool.submit(_plain_and_clean, path)
 
         def admit(sources: list[Source]) -> list[Source] | None:
             clean, digest = checked.result()
-            segment_id = f"import-{digest}"
-            if not clean or CompactedSegment.objects.filter(segment_id=segment_id).exists():
+            if not clean or _imported(digest) or _identity(path) != before:
                 return None
-            return [replace(source, segment_id=segment_id) for source in sources]
+            return [replace(source, segment_id=f"import-{digest}") for source in sources]
 
         source = Source(path=path, segment_id="", website_id=website.pk, received_us=received)
         try:
@@ -1031,22 +1020,53 @@ def _import_in_place(
                 raise
             result = None
         clean, digest = checked.result()
-    return result, clean, digest
+    if result is None and clean and _imported(digest) and _identity(path) == before:
+        return CompactionResult(), False
+    return None if result is None else (result, True)
 
 
-def _spool_file(*, website: Website, path: Path, is_gzip: bool, root: Path) -> Path:
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    """What changes when a file is rewritten, appended to, truncated or replaced."""
+    stat = path.stat()
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+
+
+class _HashingReader(io.RawIOBase):
+    """A file's bytes as they are read, hashed on the way (SHA-256 of exactly those)."""
+
+    def __init__(self, raw):
+        self.raw, self.digest = raw, hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self.raw.readinto(buffer)
+        if count:
+            self.digest.update(memoryview(buffer)[:count])
+        return count
+
+
+def _spool_file(*, website: Website, path: Path, is_gzip: bool, root: Path) -> tuple[Path, str]:
+    """The file's lines spooled (out of the ready queue), and the SHA-256 of the file's
+    bytes as they were read (compressed ones for a .gz)."""
     writer = SpoolWriter(root)
     received = None
-    opener = gzip.open if is_gzip else open
     batch: list[str] = []
-    with opener(path, "rb") as handle:
-        for raw in handle:
-            batch.append(raw.rstrip(b"\r\n").decode("utf-8", "backslashreplace"))
+    with open(path, "rb", buffering=0) as raw:
+        hashing = _HashingReader(raw)
+        handle = io.BufferedReader(hashing, buffer_size=1 << 20)
+        lines = gzip.GzipFile(fileobj=handle) if is_gzip else handle
+        for number, line in enumerate(lines):
+            if number == 0:
+                line = line.removeprefix(codecs.BOM_UTF8)  # as the other readers do
+            batch.append(line.rstrip(b"\r\n").decode("utf-8", "backslashreplace"))
             if len(batch) >= 50_000:
                 writer.append(website.pk, batch, received_us=received)
                 batch = []
         if batch:
             writer.append(website.pk, batch, received_us=received)
+        digest = hashing.digest.hexdigest()
     sealed = writer.seal()
     writer.close()
     if sealed is None:  # an empty file
@@ -1056,7 +1076,7 @@ def _spool_file(*, website: Website, path: Path, is_gzip: bool, root: Path) -> P
     target = archive_root(root) / "_pending" / f"import-{sealed.name}"
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(sealed, target)
-    return target
+    return target, digest
 
 
 # -- merge and expiry --------------------------------------------------------------

@@ -6,11 +6,15 @@ columns, two chunks at a time (ctypes releases the GIL). The result has the colu
 archive writes, already keyed: the SQL path's `_key_addresses` step is not needed.
 """
 
+import codecs
 import ctypes
+import hashlib
 import importlib.util
 import mmap
 import os
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -22,6 +26,7 @@ from yiyun.core.errors import DomainError
 
 # Chunks stay far below 2 GiB: Arrow's text offsets are 32-bit.
 CHUNK_BYTES = 256 << 20
+CHECK_BYTES = 8 << 20
 THREADS = 2
 TEXT_COLUMNS = (
     "ip",
@@ -71,6 +76,45 @@ SCHEMA = pa.schema(
         ("row", pa.int64()),
     ]
 )
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """A file's lines as Arrow columns, with the SHA-256 and the cleanliness of the very
+    bytes parsed (no second read that logrotate could slip between)."""
+
+    table: pa.Table
+    sha256: str
+    clean: bool
+
+
+# nginx escapes control characters (\xHH); a file holding a raw one, or broken UTF-8, was
+# not written by nginx as it is and goes through the spool, which escapes them alike.
+_CONTROL = bytes(range(0x20)).replace(b"\n", b"") + b"\x7f"
+
+
+def check_bytes(chunks: Iterable[bytes]) -> tuple[bool, str]:
+    """(no control characters and valid UTF-8, SHA-256) of the bytes of `chunks`."""
+    digest = hashlib.sha256()
+    # Incremental: a multi-byte character may straddle two chunks.
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    clean = True
+    for chunk in chunks:
+        digest.update(chunk)
+        if clean:
+            if len(chunk.translate(None, _CONTROL)) != len(chunk):
+                clean = False
+            elif utf8.getstate()[0] or not chunk.isascii():
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    clean = False
+    if clean:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            clean = False
+    return clean, digest.hexdigest()
 
 
 class ParserMissing(RuntimeError):
@@ -129,10 +173,11 @@ def _read(path: Path, pool: ThreadPoolExecutor) -> tuple[mmap.mmap, int]:
     return block, next(short, size)
 
 
-def _chunks(data: mmap.mmap, size: int) -> list[tuple[int, int]]:
-    """[start, end) ranges of about CHUNK_BYTES (at least one per thread), cut after a newline."""
+def _chunks(data: mmap.mmap, start: int, size: int) -> list[tuple[int, int]]:
+    """[start, size) in ranges of about CHUNK_BYTES (at least one per thread), each cut
+    after a newline."""
     pieces = max(THREADS, -(-size // CHUNK_BYTES))
-    bounds, start = [], 0
+    bounds = []
     for index in range(1, pieces):
         cut = data.find(b"\n", max(start, size * index // pieces), size)
         if cut < 0:
@@ -205,24 +250,41 @@ def _parse_chunk(base: int, start: int, end: int, with_host: bool, received_us: 
     return pa.record_batch(arrays, schema=SCHEMA)
 
 
-def parse_file(path: Path, *, with_host: bool, received_us: int) -> pa.Table:
-    """The lines of a plain `path` as Arrow columns, in file order.
+def parse_file(path: Path, *, with_host: bool, received_us: int) -> ParsedFile:
+    """The lines of a plain `path` as Arrow columns, in file order, with the bytes' check.
 
     Columns: ip (canonical text), remote_user, method, path, protocol, referer,
     user_agent, host, raw (the verbatim line, only where it did not parse), ts (a line
     that did not parse: `received_us`), ip_hi/ip_lo (the 128-bit key), status, bytes,
-    parse_error, day and month (Asia/Shanghai) and row (0, 1, … over the file).
+    parse_error, day and month (Asia/Shanghai) and row (0, 1, … over the file). A UTF-8
+    byte order mark at the start is not part of the first line.
     """
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+    # One more thread than the parse uses: the check of the bytes runs beside it.
+    pool = ThreadPoolExecutor(max_workers=THREADS + 1)
+    data = view = None
+    try:
         data, size = _read(path, pool)
-        with data:
-            base = pa.py_buffer(data).address
-            batches = list(
-                pool.map(
-                    lambda bounds: _parse_chunk(base, *bounds, with_host, received_us),
-                    _chunks(data, size),
-                )
-            )
+        start = 3 if data[:3] == codecs.BOM_UTF8 else 0
+        view = memoryview(data)
+        checked = pool.submit(
+            check_bytes,
+            (bytes(view[at : min(at + CHECK_BYTES, size)]) for at in range(0, size, CHECK_BYTES)),
+        )
+        base = pa.py_buffer(data).address
+        parts = [
+            pool.submit(_parse_chunk, base, *bounds, with_host, received_us)
+            for bounds in _chunks(data, start, size)
+        ]
+        batches = [part.result() for part in parts]
+        clean, sha256 = checked.result()
+    finally:
+        # The threads read `data`: none may still run when it is unmapped (an error or
+        # Ctrl-C in this thread must not turn into a crash in another).
+        pool.shutdown(wait=True, cancel_futures=True)
+        if view is not None:
+            view.release()
+        if data is not None:
+            data.close()
     numbered, first_row = [], 0
     for batch in batches:
         # Each chunk counts its rows from 0; here they continue over the file.
@@ -230,4 +292,5 @@ def parse_file(path: Path, *, with_host: bool, received_us: int) -> pa.Table:
         numbered.append(batch.set_column(row, "row", pc.add(batch.column(row), first_row)))
         first_row += batch.num_rows
     table = pa.Table.from_batches(numbered, schema=SCHEMA)
-    return table.append_column("month", pc.floor_temporal(table["day"], unit="month"))
+    table = table.append_column("month", pc.floor_temporal(table["day"], unit="month"))
+    return ParsedFile(table=table, sha256=sha256, clean=clean)

@@ -8,6 +8,7 @@ random mutations of real lines.
 
 import gzip
 import random
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -21,9 +22,11 @@ import time_machine
 from yiyun.core.clock import SHANGHAI
 from yiyun.websites import archive, combined
 from yiyun.websites.services import website_create
-from yiyun.websites.tests.factories import archive_in
+from yiyun.websites.tests.factories import archive_in, sites_for
+from yiyun.websites.tests.factories import combined as factory_line
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
+DAY = datetime(2026, 3, 2, 8, 0, tzinfo=SHANGHAI)
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36"
 GOOD = [
     f'203.0.113.7 - - [19/Nov/2026:08:00:01 +0800] "GET /a?b=c HTTP/1.1" 200 512 "-" "{UA}"',
@@ -164,7 +167,7 @@ def test_clause_2_4_c_parser_and_sql_parser_archive_the_same_columns(
 def _parse(tmp_path, text: str, *, with_host: bool = True):
     path = tmp_path / "access.log"
     path.write_text(text)
-    return combined.parse_file(path, with_host=with_host, received_us=RECEIVED_US).to_pylist()
+    return combined.parse_file(path, with_host=with_host, received_us=RECEIVED_US).table.to_pylist()
 
 
 RECEIVED_US = int(NOW.timestamp() * 1_000_000)
@@ -311,7 +314,7 @@ def test_a_file_cut_short_during_the_import_is_read_as_far_as_it_goes(tmp_path):
             return preadv(fd, buffers, offset)
 
         combined.os.preadv = preadv_cut_short
-        table = combined.parse_file(path, with_host=True, received_us=0)
+        table = combined.parse_file(path, with_host=True, received_us=0).table
         print(table.num_rows, sum(table["parse_error"].to_pylist()))
         """
     )
@@ -319,3 +322,105 @@ def test_a_file_cut_short_during_the_import_is_read_as_far_as_it_goes(tmp_path):
     whole_lines = text[:1000].count("\n")
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == [str(whole_lines + 1), "1"]
+
+
+def test_a_chunk_that_fails_does_not_crash_the_process(tmp_path):
+    """One chunk raising (no memory for its columns, Ctrl-C) while the other thread still
+    parses: the file's bytes stay mapped until every thread is done, no SIGSEGV."""
+    path = tmp_path / "access.log"
+    line = f'{GOOD[0]} "www.kpxyy.cn"\n'
+    with open(path, "w") as handle:
+        for _ in range(10):
+            handle.write(line * 100_000)  # ~160 MB: two chunks, each parsed for a while
+    script = textwrap.dedent(
+        f"""
+        import threading, time
+        from pathlib import Path
+        from yiyun.websites import combined
+
+        real = combined._parse_chunk
+        second_started = threading.Event()
+
+        def parse_chunk(base, start, end, with_host, received_us):
+            if start == 0:
+                # e.g. mmap() of this chunk's columns fails: ENOMEM
+                second_started.wait(10)
+                time.sleep(0.03)
+                raise MemoryError("no memory for the first chunk's columns")
+            second_started.set()
+            return real(base, start, end, with_host, received_us)
+
+        combined._parse_chunk = parse_chunk
+        try:
+            combined.parse_file(Path({str(path)!r}), with_host=True, received_us=0)
+        except MemoryError as error:
+            print("error:", error)
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.returncode == 0, f"the process died (return code {run.returncode})"
+    assert run.stdout.strip() == "error: no memory for the first chunk's columns"
+
+
+@pytest.mark.django_db
+def test_a_byte_order_mark_is_not_part_of_the_first_line(world, settings, tmp_path, monkeypatch):
+    """A UTF-8 BOM at the start: the C parser, DuckDB in place and the spool (.gz) all
+    read the first line without it."""
+    site = sites_for(world, settings, tmp_path)
+    paths = [tmp_path / name for name in ("c.log", "duckdb.log", "spool.log.gz")]
+    for net, path in zip(("203.0.113", "198.51.100", "192.0.2"), paths, strict=True):
+        text = "\ufeff" + "".join(f"{factory_line(f'{net}.{i}', DAY)}\n" for i in range(3))
+        data = text.encode()
+        path.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
+    results = [archive.import_file(website=site.website, path=paths[0])[0]]
+    monkeypatch.setattr(archive, "COMBINED_MAX_BYTES", 0)  # DuckDB reads it in place
+    results += [archive.import_file(website=site.website, path=p)[0] for p in paths[1:]]
+    assert [(r.lines, r.parse_errors) for r in results] == [(3, 0)] * 3
+
+
+@pytest.mark.django_db
+def test_copytruncate_before_the_read_loses_nothing(world, settings, tmp_path, monkeypatch):
+    """The segment id is the hash of the bytes parsed, not of a second read: logrotate
+    truncating the live log between the two must not make the rotated copy look imported."""
+    site = sites_for(world, settings, tmp_path)
+    live, rotated = tmp_path / "access.log", tmp_path / "access.log.1"
+    live.write_text("".join(f"{factory_line(f'203.0.113.{i}', DAY)}\n" for i in range(200)))
+    read = combined._read
+
+    def rotate_then_read(path, pool):
+        shutil.copyfile(path, rotated)
+        path.write_bytes(b"")  # copytruncate
+        return read(path, pool)
+
+    monkeypatch.setattr(combined, "_read", rotate_then_read)
+    first, added = archive.import_file(website=site.website, path=live)
+    monkeypatch.undo()
+    assert added and first.lines == 0
+    second, added = archive.import_file(website=site.website, path=rotated)
+    assert added and second.lines == 200
+
+
+@pytest.mark.django_db
+def test_a_file_changed_while_duckdb_reads_it_is_spooled(world, settings, tmp_path, monkeypatch):
+    """A custom format is read in place by DuckDB while its hash is taken beside: a file
+    appended to meanwhile is spooled instead, its id the hash of what the spool read."""
+    site = sites_for(world, settings, tmp_path)
+    site.website.log_format = '$remote_addr [$time_local] "$request" $status'
+    site.website.save()
+    path = tmp_path / "access.log"
+    line = '203.0.113.7 [02/Mar/2026:08:00:00 +0800] "GET / HTTP/1.1" 200\n'
+    path.write_text(line * 3)
+    check = archive._plain_and_clean
+
+    def check_then_append(file):
+        checked = check(file)
+        with open(file, "a") as handle:
+            handle.write(line)  # nginx writes on
+        return checked
+
+    monkeypatch.setattr(archive, "_plain_and_clean", check_then_append)
+    result, added = archive.import_file(website=site.website, path=path)
+    monkeypatch.undo()
+    assert added and result.lines == 4  # what the spool read, all of it
+    again, added = archive.import_file(website=site.website, path=path)
+    assert not added and again.lines == 0  # those very bytes are in
