@@ -52,6 +52,7 @@ _TIME_LOCAL = "'%d/%b/%Y:%H:%M:%S %z'"
 _MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
 _TIME_SHAPE = rf"\[\d\d/({_MONTHS})/\d{{4}}:\d\d:\d\d:\d\d"
 _ZONE_SHAPE = r"[+-]([01]\d|2[0-3])[0-5]\d\]"
+_LAST_SECOND = 253_370_764_800  # 9999-01-01T00:00:00Z
 
 
 def _digits(value: str) -> str:
@@ -198,7 +199,11 @@ FROM (
         elif "time_iso8601" in names:
             ts = "try_cast(m.time_iso8601 AS TIMESTAMPTZ)"
         else:
-            ts = "to_timestamp(try_cast(m.msec AS DOUBLE))"
+            # to_timestamp has no try_ form: out of range it would stop the whole batch.
+            seconds = "try_cast(m.msec AS DOUBLE)"
+            ts = f"CASE WHEN {seconds} >= 0 AND {seconds} < {_LAST_SECOND} THEN to_timestamp({seconds}) END"
+        # As in the combined format: a time before 1970 or after 9998 is a broken clock.
+        ts = f"CASE WHEN {ts} >= TIMESTAMPTZ '1970-01-01 00:00:00+00' AND {ts} < TIMESTAMPTZ '9999-01-01 00:00:00+00' THEN {ts} END"
         request = expressions.pop("request", None)
         if request:
             expressions.setdefault("method", f"split_part({request}, ' ', 1)")
