@@ -34,9 +34,10 @@ MAX_LINE = 1 << 20
 _RFC5424 = re.compile(
     r"^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)$", re.S
 )
-# <PRI>Mmm dd hh:mm:ss HOST TAG[pid]: MSG   (RFC 3164, as nginx writes it)
+# <PRI>Mmm dd hh:mm:ss HOST TAG[pid]: MSG   (RFC 3164, as nginx writes it). HOST has no
+# ':', so that with `nohostname` "TAG: 2001:db8::1 - - …" is not read as host "TAG:".
 _RFC3164 = re.compile(
-    r"^<(\d{1,3})>(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d )?(?:(\S+) )?([A-Za-z0-9_]{1,64})(?:\[\d+\])?: ?(.*)$",
+    r"^<(\d{1,3})>(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d )?(?:([^\s:]+) )?([A-Za-z0-9_]{1,64})(?:\[\d+\])?: ?(.*)$",
     re.S,
 )
 

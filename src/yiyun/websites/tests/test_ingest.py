@@ -146,3 +146,17 @@ def test_listener_http_endpoint(site):
     finally:
         listener.stop()
     assert len(_rows(site.website)) == 1
+
+
+NOHOSTNAME_LINE = (
+    '2001:db8::1 - - [28/Nov/2026:09:53:00 +0800] "GET / HTTP/1.1" 200 3 "-" "curl/8" "h.cn"'
+)
+
+
+def test_nohostname_framing_of_an_ipv6_clients_line():
+    # The token must not be taken for a host name "w1_token:" with the tag "2001".
+    # nginx: access_log syslog:server=...,tag=<token>,nohostname
+    assert syslog_parse(f"<190>Nov 28 01:53:00 w1_token: {NOHOSTNAME_LINE}") == (
+        "w1_token",
+        NOHOSTNAME_LINE,
+    )
