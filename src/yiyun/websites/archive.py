@@ -986,7 +986,9 @@ def _import_in_place(
     when it must go through the spool (not clean, or changed while DuckDB read it)."""
     with_host = LineFormat(website.log_format).combined_with_host
     if with_host is not None and path.stat().st_size <= COMBINED_MAX_BYTES:
+        started = time.perf_counter()
         parsed = combined.parse_file(path, with_host=with_host, received_us=received)
+        parse_seconds = time.perf_counter() - started
         if not parsed.clean:
             return None
         if _imported(parsed.sha256):
@@ -998,7 +1000,9 @@ def _import_in_place(
             received_us=received,
             table=parsed.table,
         )
-        return compact_sources([source], root=root), True
+        result = compact_sources([source], root=root)
+        result.timings["read+parse"] = result.timings.get("read+parse", 0.0) + parse_seconds
+        return result, True
     # DuckDB reads the file itself, its hash and cleanliness are checked beside (hashlib
     # and DuckDB both release the GIL); a file that changed meanwhile is spooled instead.
     before = _identity(path)
