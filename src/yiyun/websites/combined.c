@@ -228,6 +228,17 @@ static int parse_line(const char *p, const char *end, int with_host, yy_columns 
     return 1;
 }
 
+int yy_scan_bytes(const char *buf, int64_t length) {
+    /* No early exit: the loop vectorises, and a clean file is read to its end anyway. */
+    unsigned control = 0, high = 0;
+    for (int64_t i = 0; i < length; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        control |= (c < 0x20 && c != '\n') | (c == 0x7f);
+        high |= c >> 7;
+    }
+    return (int)(control | high << 1);
+}
+
 int64_t yy_count_lines(const char *buf, int64_t length) {
     int64_t lines = 0;
     for (const char *p = buf, *end = buf + length; (p = memchr(p, '\n', (size_t)(end - p))); p++)

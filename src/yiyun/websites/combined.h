@@ -31,6 +31,10 @@ typedef struct {
 /* The number of '\n' in buf[0:length): the caller sizes its columns from it (+ 1). */
 int64_t yy_count_lines(const char *buf, int64_t length);
 
+/* Of buf[0:length): 1 if it holds a control character other than '\n' (nginx escapes
+ * them), 0 if not; plus 2 if it holds a byte >= 0x80 (UTF-8 to check). */
+int yy_scan_bytes(const char *buf, int64_t length);
+
 /* Parse the lines of buf[0:length) into `out` (an empty line is a line that did not
  * parse). Returns the rows written, or -1 when a text column would pass its limits. */
 int64_t yy_parse_combined(const char *buf, int64_t length, int with_host, int64_t received_micros,

@@ -88,13 +88,12 @@ class ParsedFile:
     clean: bool
 
 
-# nginx escapes control characters (\xHH); a file holding a raw one, or broken UTF-8, was
-# not written by nginx as it is and goes through the spool, which escapes them alike.
-_CONTROL = bytes(range(0x20)).replace(b"\n", b"") + b"\x7f"
+def check_bytes(chunks: Iterable[bytes | memoryview]) -> tuple[bool, str]:
+    """(no control characters and valid UTF-8, SHA-256) of the bytes of `chunks`.
 
-
-def check_bytes(chunks: Iterable[bytes]) -> tuple[bool, str]:
-    """(no control characters and valid UTF-8, SHA-256) of the bytes of `chunks`."""
+    nginx escapes control characters (\\xHH); a file holding a raw one, or broken UTF-8,
+    was not written by nginx as it is and goes through the spool, which escapes them alike.
+    """
     digest = hashlib.sha256()
     # Incremental: a multi-byte character may straddle two chunks.
     utf8 = codecs.getincrementaldecoder("utf-8")()
@@ -102,9 +101,10 @@ def check_bytes(chunks: Iterable[bytes]) -> tuple[bool, str]:
     for chunk in chunks:
         digest.update(chunk)
         if clean:
-            if len(chunk.translate(None, _CONTROL)) != len(chunk):
+            found = _library().yy_scan_bytes(pa.py_buffer(chunk).address, len(chunk))
+            if found & 1:
                 clean = False
-            elif utf8.getstate()[0] or not chunk.isascii():
+            elif utf8.getstate()[0] or found & 2:
                 try:
                     utf8.decode(chunk)
                 except UnicodeDecodeError:
@@ -129,6 +129,8 @@ def _library() -> ctypes.CDLL:
             "yiyun.websites._combined is not built: reinstall the package (make install)"
         )
     library = ctypes.CDLL(spec.origin)
+    library.yy_scan_bytes.restype = ctypes.c_int
+    library.yy_scan_bytes.argtypes = [_P, ctypes.c_int64]
     library.yy_count_lines.restype = ctypes.c_int64
     library.yy_count_lines.argtypes = [_P, ctypes.c_int64]
     library.yy_parse_combined.restype = ctypes.c_int64
@@ -268,7 +270,7 @@ def parse_file(path: Path, *, with_host: bool, received_us: int) -> ParsedFile:
         view = memoryview(data)
         checked = pool.submit(
             check_bytes,
-            (bytes(view[at : min(at + CHECK_BYTES, size)]) for at in range(0, size, CHECK_BYTES)),
+            (view[at : min(at + CHECK_BYTES, size)] for at in range(0, size, CHECK_BYTES)),
         )
         base = pa.py_buffer(data).address
         parts = [
