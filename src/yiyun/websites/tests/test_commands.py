@@ -56,24 +56,23 @@ def test_a_plain_file_with_control_characters_is_spooled_and_escaped(site, tmp_p
     # goes through the spool instead, which escapes them as nginx would.
     dirty = tmp_path / "dirty.log"
     lines = [*_lines(3), "odd\x1fseparator", "tab\there"]
-    broken = _lines(1)[0].replace("GET", "G\udcffET").encode("utf-8", "surrogateescape")
-    dirty.write_bytes(("\n".join(lines) + "\n").encode() + broken + b"\n")
+    dirty.write_bytes(("\n".join(lines) + "\n").encode())
     call_command("logs", "import", str(dirty), "--website", "www.kpxyy.cn")
-    assert capsys.readouterr().out.startswith("6 lines, 2 parse errors")
+    assert capsys.readouterr().out.startswith("5 lines, 2 parse errors")
     rows = accesslog_page(websites=[site.website], log_filter=LogFilter(), limit=100).rows
     assert sorted(r["raw"] for r in rows if r["parse_error"]) == [
         "odd\\x1Fseparator",
         "tab\\x09here",
     ]
-    assert "G\\xffET" in {r["method"] for r in rows}  # broken UTF-8, escaped
     with pytest.raises(CommandError, match="已导入"):
         call_command("logs", "import", str(dirty), "--website", "www.kpxyy.cn")
     # Broken UTF-8 alone: the C parser reads the file, the check beside sends it to the spool.
-    dirty.write_bytes(broken.replace(b"HTTP/1.1", b"HTTP/1.0") + b"\n")
+    broken = _lines(1)[0].replace("GET", "G\udcffET").encode("utf-8", "surrogateescape")
+    dirty.write_bytes(broken + b"\n")
     call_command("logs", "import", str(dirty), "--website", "www.kpxyy.cn")
     assert capsys.readouterr().out.startswith("1 lines, 0 parse errors")
     rows = accesslog_page(websites=[site.website], log_filter=LogFilter(), limit=100).rows
-    assert [r["protocol"] for r in rows if r["method"] == "G\\xffET"].count("HTTP/1.0") == 1
+    assert [r["method"] for r in rows].count("G\\xffET") == 1  # escaped as nginx would
 
 
 @pytest.mark.django_db
