@@ -14,20 +14,25 @@ from yiyun.obligations.tests.helpers import at, bj
 from yiyun.obligations.tests.test_recompute import _document_2026
 
 
+def _workday_duty(world, number: str):
+    """4.2.complex counted in 2 working days (clause_limits), opened Thursday 2026-09-17
+    16:00 under a schedule in which Sunday 09-20 is not a make-up working day."""
+    with at(2026, 9, 15, 9):
+        contract = seed_contract(
+            world, number=number, clause_limits={"4.2.complex": {"clock": "workdays", "n": 2}}
+        )
+        calendar_year_import(data=_document_2026(without_makeup="2026-09-20"), by="admin")
+    with at(2026, 9, 17, 16):
+        return obligation_open(
+            contract=contract, clause="4.2.complex", trigger_at=bj(2026, 9, 17, 16)
+        )
+
+
 def test_the_verdict_counts_the_time_the_clock_was_paused(world):
     """A pausable duty (4.2.complex, which this contract counts in working days) paused
     for a day and met in time. The correction moves its base due time a day earlier;
     with the day paused it is still met in time."""
-    with at(2026, 9, 15, 9):
-        contract = seed_contract(
-            world, number="X-42WD", clause_limits={"4.2.complex": {"clock": "workdays", "n": 2}}
-        )
-        # The schedule in force: Sunday 09-20 is not a make-up working day.
-        calendar_year_import(data=_document_2026(without_makeup="2026-09-20"), by="admin")
-    with at(2026, 9, 17, 16):
-        duty = obligation_open(
-            contract=contract, clause="4.2.complex", trigger_at=bj(2026, 9, 17, 16)
-        )
+    duty = _workday_duty(world, "X-42WD")
     assert duty.due_at == bj(2026, 9, 22)  # 09-18 and 09-21
     with at(2026, 9, 18, 10):
         obligation_pause(obligation=duty, by="provider", reason="waiting on the customer")
@@ -93,15 +98,7 @@ def test_a_customer_no_longer_served_is_not_written_to(world):
 
 def test_a_duty_met_while_its_clock_was_stopped_is_not_flagged(world):
     """Met during a pause, it has no due time: in time, whatever the calendar says."""
-    with at(2026, 9, 15, 9):
-        contract = seed_contract(
-            world, number="X-PAUSED", clause_limits={"4.2.complex": {"clock": "workdays", "n": 2}}
-        )
-        calendar_year_import(data=_document_2026(without_makeup="2026-09-20"), by="admin")
-    with at(2026, 9, 17, 16):
-        duty = obligation_open(
-            contract=contract, clause="4.2.complex", trigger_at=bj(2026, 9, 17, 16)
-        )
+    duty = _workday_duty(world, "X-PAUSED")
     with at(2026, 9, 18, 10):
         obligation_pause(obligation=duty, by="provider", reason="waiting on the customer")
     with at(2026, 9, 18, 12):
